@@ -1,0 +1,1 @@
+"""Built-in framework plugins, registered through the `troupe.frameworks` entry points."""

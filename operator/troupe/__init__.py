@@ -1,0 +1,1 @@
+"""Troupe: one Kubernetes operator for distributed training jobs of every framework."""
