@@ -1,0 +1,46 @@
+# Troupe: one operator for distributed training jobs of every framework.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CACHE ?= $(HOME)/.cache/troupe
+KUBECONFIG_PATH ?= $(CACHE)/kubeconfig
+PYTEST_ARGS ?=
+
+.PHONY: help venv binaries cluster cluster-down lint test test-unit test-integration demo crds bench
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed ## Python environment with Troupe and its dev tools
+
+binaries: ## build (or reuse) etcd, kube-*, kwok, kwokctl and helm in $(CACHE)
+	bash hack/build-binaries.sh
+
+cluster: ## start (or reuse) the local cluster; kubeconfig at $(KUBECONFIG_PATH)
+	bash hack/cluster.sh up
+
+cluster-down: ## delete the local cluster
+	bash hack/cluster.sh down
+
+lint: venv ## ruff + import-linter (the pure core never imports kopf or kubernetes)
+	$(VENV)/bin/ruff check operator frameworks tests
+	$(VENV)/bin/ruff format --check operator frameworks tests
+	$(VENV)/bin/lint-imports
+
+test-unit: venv ## pure code, no cluster
+	$(VENV)/bin/pytest tests/unit -q $(PYTEST_ARGS)
+
+test-integration: venv cluster ## against the real local cluster
+	$(VENV)/bin/pytest tests/integration -q $(PYTEST_ARGS)
+
+test: lint venv cluster ## everything CI runs: lint, unit and integration tests
+	$(VENV)/bin/pytest tests -q $(PYTEST_ARGS)
+
+demo: venv cluster ## run the operator on the local cluster with an example job
+	bash hack/demo.sh

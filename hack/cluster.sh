@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The local cluster every Troupe test and demo runs on: real etcd, kube-apiserver,
+# kube-controller-manager and kube-scheduler (built by build-binaries.sh) under
+# `kwokctl --runtime binary`, with kwok fake nodes standing in for kubelets.
+#   hack/cluster.sh up     start (or reuse) the cluster; prints the kubeconfig path
+#   hack/cluster.sh down   delete it
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+CACHE=${TROUPE_CACHE:-$HOME/.cache/troupe}
+NAME=${TROUPE_CLUSTER:-troupe}
+KUBECONFIG_PATH=${TROUPE_KUBECONFIG:-$CACHE/kubeconfig}
+NODES=${TROUPE_NODES:-4}
+export KWOK_KUBE_VERSION=${K8S_VERSION:-v1.34.4}
+
+say() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+BIN=$("$here/build-binaries.sh")
+KWOKCTL="$BIN/kwokctl"
+
+healthy() {
+  [ -f "$KUBECONFIG_PATH" ] && kubectl --kubeconfig "$KUBECONFIG_PATH" --request-timeout=5s \
+    get --raw /readyz >/dev/null 2>&1
+}
+
+# Nodes with the capacity training jobs ask for; kwok plays their kubelets.
+apply_nodes() {
+  local count=$1 i
+  for ((i = 0; i < count; i++)); do
+    cat <<NODE
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-$i
+  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
+  labels: {kubernetes.io/hostname: kwok-node-$i, kubernetes.io/os: linux, type: kwok}
+status:
+  allocatable: {cpu: "32", memory: 256Gi, nvidia.com/gpu: "8", pods: "110"}
+  capacity: {cpu: "32", memory: 256Gi, nvidia.com/gpu: "8", pods: "110"}
+NODE
+  done | kubectl --kubeconfig "$KUBECONFIG_PATH" apply -f - >/dev/null
+}
+
+up() {
+  local start=$SECONDS
+  if healthy; then
+    say "reusing running cluster $NAME"
+  else
+    "$KWOKCTL" delete cluster --name "$NAME" >/dev/null 2>&1 || true
+    say "creating cluster $NAME (kube $KWOK_KUBE_VERSION)"
+    mkdir -p "$(dirname "$KUBECONFIG_PATH")"
+    "$KWOKCTL" create cluster --name "$NAME" --runtime binary \
+      --kubeconfig "$KUBECONFIG_PATH" \
+      --etcd-binary "$BIN/etcd" \
+      --kube-apiserver-binary "$BIN/kube-apiserver" \
+      --kube-controller-manager-binary "$BIN/kube-controller-manager" \
+      --kube-scheduler-binary "$BIN/kube-scheduler" \
+      --kwok-controller-binary "$BIN/kwok" \
+      --wait 120s >&2
+  fi
+  apply_nodes "$NODES"
+  say "ready in $((SECONDS - start))s; kubeconfig: $KUBECONFIG_PATH"
+  echo "$KUBECONFIG_PATH"
+}
+
+down() {
+  "$KWOKCTL" delete cluster --name "$NAME" >&2 || true
+  rm -f "$KUBECONFIG_PATH"
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  nodes) apply_nodes "${2:?count}" ;;
+  *) echo "usage: $0 up|down|nodes N" >&2; exit 2 ;;
+esac

@@ -1,0 +1,155 @@
+"""The one place that talks to the Kubernetes API: it carries out a Plan.
+
+Calls run in a thread pool (the kubernetes client is synchronous) so that one job's pods
+are created concurrently and one slow job never holds up the others. Every call is
+idempotent: creating what exists or deleting what is gone counts as done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from kubernetes import client
+
+from troupe import metrics
+from troupe.naming import GROUP, PLURAL, VERSION
+
+log = logging.getLogger(__name__)
+
+# Objects a pod may mount or need must exist before the pod is created.
+_FIRST_KINDS = ("ConfigMap", "Secret", "Service")
+_ORIGIN = "troupe-operator"
+
+
+class Adapter:
+    def __init__(self, api_client: client.ApiClient, concurrency: int = 32):
+        self._core = client.CoreV1Api(api_client)
+        self._custom = client.CustomObjectsApi(api_client)
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="troupe-api")
+
+    async def _call(self, fn, *args, **kwargs):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+
+    # --- carrying out a plan -------------------------------------------------------------
+
+    async def create_all(self, namespace: str, manifests: list[dict]) -> list[str]:
+        """Create objects, prerequisites first; return the names of pods created."""
+        first = [m for m in manifests if m["kind"] in _FIRST_KINDS]
+        rest = [m for m in manifests if m["kind"] not in _FIRST_KINDS]
+        for wave in (first, rest):
+            await asyncio.gather(*(self._create(namespace, m) for m in wave))
+        return [m["metadata"]["name"] for m in rest if m["kind"] == "Pod"]
+
+    async def delete_all(self, namespace: str, targets: list[tuple[str, str]]) -> None:
+        await asyncio.gather(*(self._delete(namespace, kind, name) for kind, name in targets))
+
+    async def patch_status(self, namespace: str, name: str, old: dict, new: dict) -> dict | None:
+        """Write the job's status if it differs from what is stored; return the new object."""
+        patch = status_patch(old, new)
+        if not patch:
+            return None
+        try:
+            return await self._call(
+                self._custom.patch_namespaced_custom_object_status,
+                GROUP,
+                VERSION,
+                namespace,
+                PLURAL,
+                name,
+                {"status": patch},
+            )
+        except client.ApiException as exc:
+            if exc.status == 404:
+                return None
+            metrics.API_ERRORS.labels("patch", "trainingjobs").inc()
+            raise
+
+    async def delete_job(self, namespace: str, name: str) -> None:
+        await self._delete(namespace, "TrainingJob", name)
+
+    async def post_event(self, job: dict, type_: str, reason: str, message: str) -> None:
+        """Record an Event on the job (best effort: losing one must not fail a reconcile)."""
+        meta = job["metadata"]
+        now = datetime.now(UTC)
+        body = {
+            "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
+            "involvedObject": {
+                "apiVersion": f"{GROUP}/{VERSION}",
+                "kind": "TrainingJob",
+                "name": meta["name"],
+                "namespace": meta["namespace"],
+                "uid": meta["uid"],
+            },
+            "type": type_,
+            "reason": reason,
+            "message": message[:1024],
+            "source": {"component": _ORIGIN},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+            "reportingComponent": _ORIGIN,
+            "reportingInstance": _ORIGIN,
+        }
+        try:
+            await self._call(self._core.create_namespaced_event, meta["namespace"], body)
+        except client.ApiException as exc:
+            log.warning("could not post event %s on %s: %s", reason, meta["name"], exc.reason)
+
+    # --- single objects ------------------------------------------------------------------
+
+    async def _create(self, namespace: str, manifest: dict) -> None:
+        kind = manifest["kind"]
+        try:
+            await self._call(
+                _creator(self._core, self._custom, kind, manifest), namespace, manifest
+            )
+        except client.ApiException as exc:
+            if exc.status == 409:  # already there: a previous run or a stale cache
+                return
+            metrics.API_ERRORS.labels("create", kind.lower()).inc()
+            raise
+
+    async def _delete(self, namespace: str, kind: str, name: str) -> None:
+        try:
+            if kind == "TrainingJob":
+                await self._call(
+                    self._custom.delete_namespaced_custom_object,
+                    GROUP,
+                    VERSION,
+                    namespace,
+                    PLURAL,
+                    name,
+                    propagation_policy="Background",
+                )
+            else:
+                fn = getattr(self._core, f"delete_namespaced_{_snake(kind)}")
+                await self._call(fn, name, namespace, propagation_policy="Background")
+        except client.ApiException as exc:
+            if exc.status == 404:
+                return
+            metrics.API_ERRORS.labels("delete", kind.lower()).inc()
+            raise
+
+
+def _creator(core, custom, kind: str, manifest: dict):
+    if manifest.get("apiVersion", "v1") == "v1":
+        return getattr(core, f"create_namespaced_{_snake(kind)}")
+    group, version = manifest["apiVersion"].split("/")
+    plural = kind.lower() + "s"
+    return lambda ns, body: custom.create_namespaced_custom_object(group, version, ns, plural, body)
+
+
+def _snake(kind: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in kind).lstrip("_")
+
+
+def status_patch(old: dict, new: dict) -> dict[str, Any]:
+    """A JSON merge patch from the stored status to the desired one ({} when equal)."""
+    patch: dict[str, Any] = {k: v for k, v in new.items() if old.get(k) != v}
+    patch.update({k: None for k in old if k not in new})
+    return patch

@@ -1,0 +1,66 @@
+"""kopf wiring, and the only module that imports kopf.
+
+Every event only updates a cache and wakes the job's worker (see workers.py); the
+decision is made by the pure planner. No handler here keeps state in the object, so kopf
+adds no finalizers or annotations: deleting a job never waits for the operator.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import kopf
+
+from troupe import naming
+from troupe.observed import instance_from_pod
+from troupe.workers import JobWorkers
+
+log = logging.getLogger(__name__)
+_SELECTOR = {naming.JOB_LABEL: kopf.PRESENT}
+WORKERS: JobWorkers | None = None
+
+
+def install(workers: JobWorkers) -> None:
+    global WORKERS
+    WORKERS = workers
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, **_) -> None:
+    settings.posting.enabled = False  # our Events are written by the adapter, on purpose
+    settings.watching.server_timeout = 300
+    settings.watching.client_timeout = 330
+    settings.networking.request_timeout = 60
+    settings.batching.worker_limit = 1000
+
+
+@kopf.on.cleanup()
+async def shutdown(**_) -> None:
+    if WORKERS:
+        await WORKERS.stop_all()
+
+
+@kopf.index("pods", labels=_SELECTOR)
+def job_pods(namespace, labels, body, **_):
+    """Pods by (namespace, job), kept as small Instance records rather than whole bodies."""
+    return {(namespace, labels[naming.JOB_LABEL]): instance_from_pod(body)}
+
+
+@kopf.index("services", labels=_SELECTOR)
+def job_services(namespace, labels, name, **_):
+    return {(namespace, labels[naming.JOB_LABEL]): name}
+
+
+@kopf.on.event("pods", labels=_SELECTOR)
+@kopf.on.event("services", labels=_SELECTOR)
+def child_changed(namespace, labels, **_) -> None:
+    WORKERS.wake((namespace, labels[naming.JOB_LABEL]))
+
+
+@kopf.on.event(naming.GROUP, naming.VERSION, naming.PLURAL)
+def job_changed(type, body, namespace, name, job_pods, job_services, **_) -> None:
+    key = (namespace, name)
+    if type == "DELETED":
+        WORKERS.forget(key)
+        return
+    WORKERS.observe(key, dict(body), job_pods, job_services)

@@ -1,0 +1,197 @@
+"""One asyncio task per TrainingJob: a level-triggered reconcile loop.
+
+Events (the job, its pods, its Services) only wake the loop; each pass reads the latest
+cached state, asks the pure planner what to do, and hands the plan to the adapter. The loop
+also runs on a period, so status is re-evaluated even when nothing happens.
+
+Watch caches lag behind our own writes. Like Kubernetes' own controllers, a worker keeps
+"expectations" — names it created or deleted and has not yet seen reflected — and does not
+plan again until they are met (or expire), so it never creates the same pod twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+from troupe import metrics
+from troupe.adapter import Adapter
+from troupe.framework import get_framework
+from troupe.planner import JobView, plan
+
+log = logging.getLogger(__name__)
+EXPECTATION_TTL = 30.0
+MAX_BACKOFF = 60.0
+
+Key = tuple[str, str]
+
+
+class JobWorkers:
+    def __init__(self, adapter: Adapter, period: float = 30.0):
+        self.adapter = adapter
+        self.period = period
+        self._workers: dict[Key, _Worker] = {}
+        self._phases: dict[Key, str] = {}
+
+    def observe(self, key: Key, body: dict, pods_index, services_index) -> None:
+        worker = self._workers.get(key)
+        if worker is None:
+            worker = self._workers[key] = _Worker(self, key, body, pods_index, services_index)
+            worker.task = asyncio.get_running_loop().create_task(worker.run(), name=f"job/{key}")
+        else:
+            worker.update_body(body)
+        worker.wake.set()
+
+    def wake(self, key: Key) -> None:
+        worker = self._workers.get(key)
+        if worker:
+            worker.wake.set()
+
+    def forget(self, key: Key) -> None:
+        worker = self._workers.pop(key, None)
+        if worker and worker.task:
+            worker.task.cancel()
+        self._set_phase(key, None)
+
+    async def stop_all(self) -> None:
+        tasks = [w.task for w in self._workers.values() if w.task]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._workers.clear()
+
+    def _set_phase(self, key: Key, phase: str | None) -> None:
+        old = self._phases.pop(key, None)
+        if old:
+            metrics.JOBS_BY_PHASE.labels(old).dec()
+        if phase:
+            self._phases[key] = phase
+            metrics.JOBS_BY_PHASE.labels(phase).inc()
+
+
+class _Worker:
+    def __init__(self, owner: JobWorkers, key: Key, body: dict, pods_index, services_index):
+        self.owner = owner
+        self.key = key
+        self.body = body
+        self.pods_index = pods_index
+        self.services_index = services_index
+        self.wake = asyncio.Event()
+        self.task: asyncio.Task | None = None
+        self.expect_present: dict[str, float] = {}
+        self.expect_gone: dict[str, float] = {}
+
+    def update_body(self, body: dict) -> None:
+        """Keep the newest version: a watch event may trail our own status patch."""
+        if _version(body) >= _version(self.body):
+            self.body = body
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            self.wake.clear()
+            try:
+                with metrics.RECONCILE_SECONDS.time():
+                    wait = await self.reconcile()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                failures += 1
+                wait = min(MAX_BACKOFF, 0.5 * 2**failures)
+                log.exception("reconcile of %s/%s failed; retrying in %.1fs", *self.key, wait)
+            timeout = self.owner.period if wait is None else min(wait, self.owner.period)
+            try:
+                await asyncio.wait_for(self.wake.wait(), timeout=max(timeout, 0.05))
+            except TimeoutError:
+                pass
+
+    def _observed(self):
+        instances = list(self.pods_index.get(self.key, []))
+        services = set(self.services_index.get(self.key, []))
+        return instances, services
+
+    def _expectations_met(self, instances, services) -> bool:
+        now = time.monotonic()
+        seen = {i.name for i in instances} | {f"svc/{s}" for s in services}
+        still_there = {i.name for i in instances if not i.deleting}
+        self.expect_present = {
+            n: t for n, t in self.expect_present.items() if n not in seen and t > now
+        }
+        self.expect_gone = {
+            n: t for n, t in self.expect_gone.items() if n in still_there and t > now
+        }
+        return not self.expect_present and not self.expect_gone
+
+    async def reconcile(self) -> float | None:
+        instances, services = self._observed()
+        if not self._expectations_met(instances, services):
+            return 0.5
+        body = self.body
+        namespace, name = self.key
+        job = JobView.from_body(body)
+        result = plan(job, instances, services, datetime.now(UTC), get_framework)
+
+        deadline = time.monotonic() + EXPECTATION_TTL
+        pod_deletes = [(k, n) for k, n in result.deletes if k == "Pod"]
+        self.expect_gone.update({n: deadline for _, n in pod_deletes})
+        await self.owner.adapter.delete_all(namespace, result.deletes)
+        for manifest in result.creates:
+            kind, child = manifest["kind"], manifest["metadata"]["name"]
+            if kind == "Pod":
+                self.expect_present[child] = deadline
+            elif kind == "Service":
+                self.expect_present[f"svc/{child}"] = deadline
+        await self.owner.adapter.create_all(namespace, result.creates)
+
+        old_status = body.get("status") or {}
+        updated = await self.owner.adapter.patch_status(namespace, name, old_status, result.status)
+        if updated:
+            self.update_body(updated)
+        self._record(job, old_status, result.status)
+        await asyncio.gather(
+            *(
+                self.owner.adapter.post_event(body, e.type, e.reason, e.message)
+                for e in result.events
+            )
+        )
+        if result.delete_job:
+            await self.owner.adapter.delete_job(namespace, name)
+        return result.requeue_after
+
+    def _record(self, job: JobView, old: dict, new: dict) -> None:
+        """Metrics on phase changes only, so a resync never counts twice."""
+        phase, before = new.get("phase"), old.get("phase")
+        self.owner._set_phase(self.key, phase)
+        framework = job.framework_name
+        if before is None and phase:
+            metrics.JOBS_CREATED.labels(framework).inc()
+        if phase == before:
+            return
+        if phase == "Succeeded":
+            metrics.JOBS_SUCCEEDED.labels(framework).inc()
+        elif phase == "Failed":
+            reason = next(
+                (
+                    c.get("reason", "")
+                    for c in new.get("conditions", [])
+                    if c.get("type") == "Failed"
+                ),
+                "",
+            )
+            metrics.JOBS_FAILED.labels(framework, reason).inc()
+        elif phase == "Restarting":
+            metrics.JOBS_RESTARTED.labels(framework).inc()
+        if phase == "Running" and before in (None, "Pending"):
+            started = job.creation
+            if started:
+                metrics.TIME_TO_RUNNING.observe((datetime.now(UTC) - started).total_seconds())
+
+
+def _version(body: dict) -> int:
+    try:
+        return int(body.get("metadata", {}).get("resourceVersion", 0))
+    except (TypeError, ValueError):
+        return 0

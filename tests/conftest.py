@@ -1,0 +1,6 @@
+"""Make tests/support importable as `support` for every test directory."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
