@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 from kubernetes import client, config
-from support.cluster import ensure_cluster
+from support.cluster import REPO, ensure_cluster
+from support.operator import OperatorProcess, kubectl
 
 
 def pytest_collection_modifyitems(items):
@@ -44,3 +45,25 @@ def namespace(core) -> str:
     core.create_namespace({"metadata": {"name": name, "labels": {"troupe.dev/test": "true"}}})
     yield name
     core.delete_namespace(name, propagation_policy="Background")
+
+
+@pytest.fixture(scope="session")
+def crd_installed(kubeconfig) -> None:
+    """The CRD as users install it: kubectl apply of the generated YAML."""
+    kubectl(kubeconfig, "apply", "-f", str(REPO / "crds"))
+    kubectl(
+        kubeconfig,
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/trainingjobs.troupe.dev",
+    )
+
+
+@pytest.fixture(scope="session")
+def operator(kubeconfig, crd_installed, tmp_path_factory):
+    """The operator as users run it: `python -m troupe` in its own process, all namespaces."""
+    proc = OperatorProcess(kubeconfig, tmp_path_factory.mktemp("operator") / "operator.log")
+    proc.start()
+    yield proc
+    proc.stop()
