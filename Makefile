@@ -44,3 +44,6 @@ test: lint venv cluster ## everything CI runs: lint, unit and integration tests
 
 demo: venv cluster ## run the operator on the local cluster with an example job
 	bash hack/demo.sh
+
+bench: venv ## scale benchmark on a separate 100-node cluster (BENCH_ARGS="--jobs 1000")
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -4,6 +4,8 @@
 # `kwokctl --runtime binary`, with kwok fake nodes standing in for kubelets.
 #   hack/cluster.sh up     start (or reuse) the cluster; prints the kubeconfig path
 #   hack/cluster.sh down   delete it
+# Settings (environment): TROUPE_CLUSTER (name), TROUPE_KUBECONFIG (path), TROUPE_NODES,
+# TROUPE_AUDIT_POLICY (an audit policy file; the log lands in ~/.kwok/clusters/NAME/logs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${TROUPE_CACHE:-$HOME/.cache/troupe}
@@ -56,6 +58,7 @@ up() {
       --kube-controller-manager-binary "$BIN/kube-controller-manager" \
       --kube-scheduler-binary "$BIN/kube-scheduler" \
       --kwok-controller-binary "$BIN/kwok" \
+      ${TROUPE_AUDIT_POLICY:+--kube-audit-policy "$TROUPE_AUDIT_POLICY"} \
       --wait 120s >&2
   fi
   apply_nodes "$NODES"

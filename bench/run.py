@@ -1,0 +1,431 @@
+"""`make bench`: many TrainingJobs on a local cluster, measured against a floor.
+
+The operator runs as its own process, as in production. Request counts come from the API
+server's audit log (filtered by user agent), not from the operator's own bookkeeping.
+The floor is a plain script that creates the same pods and Services with the fewest
+requests; Troupe's latencies are reported as ratios to it because absolute times on a
+shared machine drift. Prints figures and writes JSON; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from kubernetes import client, config, watch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+from support.kubelet import finish_pod  # noqa: E402
+
+CLUSTER = "troupe-bench"
+CACHE = Path(os.environ.get("TROUPE_CACHE", Path.home() / ".cache" / "troupe"))
+KUBECONFIG = CACHE / "bench-kubeconfig"
+AUDIT_LOG = Path.home() / ".kwok" / "clusters" / CLUSTER / "logs" / "audit.log"
+WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
+POLICY = """apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+- level: Metadata
+"""
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+    return {
+        "p50": at(0.5),
+        "p95": at(0.95),
+        "p99": at(0.99),
+        "max": ordered[-1],
+        "mean": statistics.fmean(ordered),
+    }
+
+
+def start_cluster(nodes: int) -> None:
+    policy = CACHE / "bench-audit-policy.yaml"
+    policy.parent.mkdir(parents=True, exist_ok=True)
+    policy.write_text(POLICY)
+    env = dict(
+        os.environ,
+        TROUPE_CLUSTER=CLUSTER,
+        TROUPE_NODES=str(nodes),
+        TROUPE_KUBECONFIG=str(KUBECONFIG),
+        TROUPE_AUDIT_POLICY=str(policy),
+    )
+    subprocess.run(
+        ["bash", str(REPO / "hack" / "cluster.sh"), "up"],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        ["kubectl", "--kubeconfig", str(KUBECONFIG), "apply", "-f", str(REPO / "crds")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+class Observer:
+    """Watches pods and jobs of one namespace and stamps when each milestone was seen."""
+
+    def __init__(self, api: client.ApiClient, namespace: str, pods_per_job: int):
+        self.core = client.CoreV1Api(api)
+        self.custom = client.CustomObjectsApi(api)
+        self.namespace = namespace
+        self.pods_per_job = pods_per_job
+        self.pods_seen: dict[str, set[str]] = collections.defaultdict(set)
+        self.all_created: dict[str, float] = {}
+        self.all_running: dict[str, float] = {}
+        self.running_pods: dict[str, set[str]] = collections.defaultdict(set)
+        self.job_phase_at: dict[tuple[str, str], float] = {}
+        self.to_finish: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def watch_pods(self) -> None:
+        w = watch.Watch()
+        while not self.stop.is_set():
+            for event in w.stream(
+                self.core.list_namespaced_pod,
+                self.namespace,
+                label_selector="bench/job",
+                timeout_seconds=5,
+            ):
+                pod = event["object"]
+                job = pod.metadata.labels["bench/job"]
+                now = time.monotonic()
+                with self.lock:
+                    seen = self.pods_seen[job]
+                    seen.add(pod.metadata.name)
+                    if len(seen) == self.pods_per_job and job not in self.all_created:
+                        self.all_created[job] = now
+                    if pod.status.phase == "Running":
+                        running = self.running_pods[job]
+                        if pod.metadata.name not in running:
+                            running.add(pod.metadata.name)
+                            self.to_finish.append((job, pod.metadata.name))
+                        if len(running) == self.pods_per_job and job not in self.all_running:
+                            self.all_running[job] = now
+
+    def watch_jobs(self) -> None:
+        w = watch.Watch()
+        while not self.stop.is_set():
+            for event in w.stream(
+                self.custom.list_namespaced_custom_object,
+                "troupe.dev",
+                "v1alpha1",
+                self.namespace,
+                "trainingjobs",
+                timeout_seconds=5,
+            ):
+                obj = event["object"]
+                phase = (obj.get("status") or {}).get("phase")
+                key = (obj["metadata"]["name"], phase)
+                with self.lock:
+                    self.job_phase_at.setdefault(key, time.monotonic())
+
+
+def job_manifest(name: str, workers: int) -> dict:
+    def template(role: str) -> dict:
+        return {
+            "metadata": {"labels": {"bench/job": name}},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "main",
+                        "image": "busybox:1.36",
+                        "command": ["sleep", "1"],
+                        "resources": {"requests": {"cpu": "10m"}},
+                    }
+                ]
+            },
+        }
+
+    return {
+        "apiVersion": "troupe.dev/v1alpha1",
+        "kind": "TrainingJob",
+        "metadata": {"name": name},
+        "spec": {
+            "framework": "generic",
+            "roles": [
+                {"name": "master", "replicas": 1, "template": template("master")},
+                {
+                    "name": "worker",
+                    "replicas": workers,
+                    "template": template("worker"),
+                    "dependsOn": [{"role": "master", "condition": "Ready"}],
+                },
+            ],
+            "runPolicy": {"cleanPodPolicy": "None"},
+        },
+    }
+
+
+def floor_objects(name: str, workers: int) -> list[dict]:
+    """What the job boils down to: headless Services and pods, created directly."""
+    objs: list[dict] = []
+    for role, count in (("master", 1), ("worker", workers)):
+        objs.append(
+            {
+                "kind": "Service",
+                "metadata": {"name": f"{name}-{role}"},
+                "spec": {
+                    "clusterIP": "None",
+                    "selector": {"bench/job": name},
+                    "publishNotReadyAddresses": True,
+                },
+            }
+        )
+        for i in range(count):
+            objs.append(
+                {
+                    "kind": "Pod",
+                    "metadata": {"name": f"{name}-{role}-{i}", "labels": {"bench/job": name}},
+                    "spec": {
+                        "hostname": f"{name}-{role}-{i}",
+                        "subdomain": f"{name}-{role}",
+                        "containers": [
+                            {"name": "main", "image": "busybox:1.36", "command": ["sleep", "1"]}
+                        ],
+                    },
+                }
+            )
+    return objs
+
+
+def run_phase(api, label: str, jobs: int, workers: int, submit) -> dict:
+    """Submit `jobs` jobs through `submit`, finish their pods, return per-job latencies."""
+    namespace = f"bench-{label}-{int(time.time())}"
+    core = client.CoreV1Api(api)
+    core.create_namespace({"metadata": {"name": namespace}})
+    obs = Observer(api, namespace, workers + 1)
+    threads = [threading.Thread(target=t, daemon=True) for t in (obs.watch_pods, obs.watch_jobs)]
+    for t in threads:
+        t.start()
+    submitted: dict[str, float] = {}
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        futures = []
+        for i in range(jobs):
+            name = f"j{i:04d}"
+            submitted[name] = time.monotonic()
+            futures.append(pool.submit(submit, namespace, name))
+        for f in futures:
+            f.result()
+        finished: set[str] = set()
+        deadline = time.monotonic() + max(300, jobs * 2)
+        while time.monotonic() < deadline:
+            with obs.lock:
+                batch, obs.to_finish = obs.to_finish, []
+            list(pool.map(lambda jp: finish_pod(core, namespace, jp[1]), batch))
+            finished.update(j for j, _ in batch)
+            done = (
+                len(obs.all_running) == jobs
+                if label == "floor"
+                else sum(1 for (_, ph) in obs.job_phase_at if ph == "Succeeded") == jobs
+            )
+            if done:
+                break
+            time.sleep(0.2)
+    wall = time.monotonic() - start
+    obs.stop.set()
+    created = [obs.all_created[j] - submitted[j] for j in submitted if j in obs.all_created]
+    result = {
+        "namespace": namespace,
+        "jobs": jobs,
+        "pods_per_job": workers + 1,
+        "wall_seconds": wall,
+        "jobs_per_second": jobs / wall if wall else 0,
+        "all_pods_created": percentiles(created),
+        "complete_jobs": len(created),
+    }
+    if label != "floor":
+        running = [
+            obs.job_phase_at[(j, "Running")] - obs.all_running[j]
+            for j in submitted
+            if (j, "Running") in obs.job_phase_at and j in obs.all_running
+        ]
+        succeeded = [
+            obs.job_phase_at[(j, "Succeeded")] - obs.all_running[j]
+            for j in submitted
+            if (j, "Succeeded") in obs.job_phase_at and j in obs.all_running
+        ]
+        result["pods_ready_to_job_running"] = percentiles(running)
+        result["pods_finished_to_job_succeeded"] = percentiles(succeeded)
+    return result
+
+
+def audit_counts(namespace: str, agents: tuple[str, ...]) -> dict[str, int]:
+    """Requests by verb/resource from the API server's audit log, for the given agents."""
+    counts: collections.Counter = collections.Counter()
+    with open(AUDIT_LOG) as log:
+        for line in log:
+            event = json.loads(line)
+            if not event.get("userAgent", "").startswith(agents):
+                continue
+            ref = event.get("objectRef") or {}
+            if ref.get("namespace") not in (namespace, None):
+                continue
+            sub = f"/{ref['subresource']}" if ref.get("subresource") else ""
+            counts[f"{event['verb']} {ref.get('resource', '?')}{sub}"] += 1
+    return dict(sorted(counts.items()))
+
+
+def proc_stats(pid: int) -> dict[str, float]:
+    stat = Path(f"/proc/{pid}/stat").read_text().split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    status = dict(
+        line.split(":", 1)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if ":" in line
+    )
+    return {
+        "cpu_seconds": (int(stat[13]) + int(stat[14])) / ticks,
+        "rss_mib": int(status["VmRSS"].split()[0]) / 1024,
+        "peak_rss_mib": int(status["VmHWM"].split()[0]) / 1024,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=7, help="workers per job (plus 1 master)")
+    parser.add_argument("--nodes", type=int, default=100)
+    parser.add_argument("--compare", type=Path, help="an earlier result file")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    args = parser.parse_args()
+
+    start_cluster(args.nodes)
+    api = config.new_client_from_config(config_file=str(KUBECONFIG))
+    api.user_agent = "troupe-bench"
+    core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+
+    def submit_floor(namespace: str, name: str) -> None:
+        for obj in floor_objects(name, args.workers):
+            if obj["kind"] == "Service":
+                core.create_namespaced_service(namespace, obj)
+            else:
+                core.create_namespaced_pod(namespace, obj)
+
+    def submit_job(namespace: str, name: str) -> None:
+        custom.create_namespaced_custom_object(
+            "troupe.dev", "v1alpha1", namespace, "trainingjobs", job_manifest(name, args.workers)
+        )
+
+    print(f"floor: {args.jobs} x {args.workers + 1} pods created directly", flush=True)
+    floor = run_phase(api, "floor", args.jobs, args.workers, submit_floor)
+
+    log = open(CACHE / "bench-operator.log", "w")  # noqa: SIM115 - child owns it
+    operator = subprocess.Popen(
+        [sys.executable, "-m", "troupe", "-A", "--metrics-port", "0", "--liveness", ""],
+        env=dict(os.environ, KUBECONFIG=str(KUBECONFIG)),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        print(f"troupe: {args.jobs} TrainingJobs", flush=True)
+        troupe = run_phase(api, "troupe", args.jobs, args.workers, submit_job)
+        troupe["operator"] = proc_stats(operator.pid)
+        time.sleep(10)  # let the resync period pass once: is memory flat after the jobs end?
+        troupe["operator_after_idle"] = proc_stats(operator.pid)
+    finally:
+        operator.terminate()
+        operator.wait(timeout=30)
+    requests = audit_counts(troupe["namespace"], ("troupe-operator", "kopf"))
+    writes = sum(n for k, n in requests.items() if k.split()[0] in WRITE_VERBS)
+    minimum = args.workers + 1 + 2 + 2  # pods + Services + status Running and Succeeded
+    troupe["requests"] = requests
+    troupe["writes_per_job"] = writes / args.jobs
+    troupe["minimum_writes_per_job"] = minimum
+    ratio = {
+        k: troupe["all_pods_created"][k] / floor["all_pods_created"][k]
+        for k in ("p50", "p95", "p99", "max")
+        if floor["all_pods_created"].get(k)
+    }
+    result = {
+        "machine": {
+            "host": platform.node(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "versions": {"kubernetes": os.environ.get("K8S_VERSION", "v1.34.4")},
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "floor": floor,
+        "troupe": troupe,
+        "created_ratio_to_floor": ratio,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"bench-{time.strftime('%Y%m%dT%H%M%S')}-{args.jobs}x{args.workers + 1}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print_table(result, json.loads(args.compare.read_text()) if args.compare else None)
+    print(f"\nwritten to {path}")
+    return 0
+
+
+def print_table(result: dict, earlier: dict | None) -> None:
+    rows = [
+        ("floor: submit -> all pods created", result["floor"]["all_pods_created"]),
+        ("troupe: submit -> all pods created", result["troupe"]["all_pods_created"]),
+        (
+            "troupe: pods running -> job Running",
+            result["troupe"].get("pods_ready_to_job_running", {}),
+        ),
+        (
+            "troupe: pods running -> job Succeeded",
+            result["troupe"].get("pods_finished_to_job_succeeded", {}),
+        ),
+    ]
+    print(f"\n{'seconds':40} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
+    for label, p in rows:
+        print(
+            f"{label:40} "
+            + " ".join(f"{p.get(k, float('nan')):8.2f}" for k in ("p50", "p95", "p99", "max"))
+        )
+    t = result["troupe"]
+    print(
+        f"\nratio to floor (all pods created): "
+        + ", ".join(f"{k} {v:.2f}x" for k, v in result["created_ratio_to_floor"].items())
+    )
+    print(
+        f"wall: floor {result['floor']['wall_seconds']:.1f}s, troupe {t['wall_seconds']:.1f}s "
+        f"({t['jobs_per_second']:.1f} jobs/s)"
+    )
+    print(f"writes per job: {t['writes_per_job']:.1f} (minimum {t['minimum_writes_per_job']})")
+    print(
+        f"operator: {t['operator']['cpu_seconds']:.1f} CPU s, peak RSS "
+        f"{t['operator']['peak_rss_mib']:.0f} MiB, RSS after idle "
+        f"{t['operator_after_idle']['rss_mib']:.0f} MiB"
+    )
+    print("requests by the operator:")
+    for key, n in t["requests"].items():
+        print(f"  {n:7d}  {key}")
+    if earlier:
+        print("\nchange against the earlier result (troupe, all pods created):")
+        for k in ("p50", "p95", "p99", "max"):
+            a = earlier["troupe"]["all_pods_created"].get(k)
+            b = t["all_pods_created"].get(k)
+            if a and b:
+                print(f"  {k}: {a:.2f}s -> {b:.2f}s ({(b - a) / a:+.0%})")
+        a, b = earlier["troupe"]["writes_per_job"], t["writes_per_job"]
+        print(f"  writes per job: {a:.1f} -> {b:.1f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
