@@ -29,8 +29,8 @@ cluster-down: ## delete the local cluster
 	bash hack/cluster.sh down
 
 lint: venv ## ruff + import-linter (the pure core never imports kopf or kubernetes)
-	$(VENV)/bin/ruff check operator frameworks tests
-	$(VENV)/bin/ruff format --check operator frameworks tests
+	$(VENV)/bin/ruff check operator frameworks tests bench hack
+	$(VENV)/bin/ruff format --check operator frameworks tests bench hack
 	$(VENV)/bin/lint-imports
 
 test-unit: venv ## pure code, no cluster

@@ -400,7 +400,7 @@ def print_table(result: dict, earlier: dict | None) -> None:
         )
     t = result["troupe"]
     print(
-        f"\nratio to floor (all pods created): "
+        "\nratio to floor (all pods created): "
         + ", ".join(f"{k} {v:.2f}x" for k, v in result["created_ratio_to_floor"].items())
     )
     print(
