@@ -1,0 +1,35 @@
+"""Every rule a TrainingJob must pass before it is stored, in one pure function.
+
+The validating webhook, `troupe submit` and the planner (for objects that bypassed the
+webhook) all call `review_job`, so a job is judged the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from troupe.dag import cycle_errors
+from troupe.errors import FieldError, UnknownFramework
+from troupe.framework import Framework, get_framework
+from troupe.naming import name_errors
+from troupe.spec import TrainingJobSpec, validate_spec
+
+
+def review_spec(
+    name: str, raw_spec: dict
+) -> tuple[TrainingJobSpec | None, Framework | None, list[FieldError]]:
+    """Parse and judge a spec; the spec and its framework come back only when it can run."""
+    spec, errors = validate_spec(raw_spec or {})
+    if spec is None:
+        return None, None, errors
+    try:
+        framework = get_framework(spec.framework)
+    except UnknownFramework as exc:
+        return None, None, [FieldError("spec.framework", str(exc))]
+    errors = framework.validate(spec) + cycle_errors(spec) + name_errors(name, spec)
+    if errors:
+        return None, None, sorted(set(errors))
+    return spec, framework, []
+
+
+def review_job(manifest: dict) -> list[FieldError]:
+    name = (manifest.get("metadata") or {}).get("name", "")
+    return review_spec(name, manifest.get("spec") or {})[2]
