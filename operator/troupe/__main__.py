@@ -46,6 +46,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=32,
         help="parallel API calls when creating a job's pods",
     )
+    hook = parser.add_argument_group("validating webhook (off unless --webhook-port)")
+    hook.add_argument("--webhook-port", type=int)
+    hook.add_argument("--webhook-addr", default="0.0.0.0")
+    hook.add_argument("--webhook-host", help="host name the API server uses to reach us")
+    hook.add_argument("--webhook-cert", help="server certificate (PEM)")
+    hook.add_argument("--webhook-key", help="server private key (PEM)")
+    hook.add_argument("--webhook-ca", help="CA bundle the API server verifies us with")
+    hook.add_argument(
+        "--webhook-managed",
+        metavar="NAME",
+        help="let the operator keep a ValidatingWebhookConfiguration NAME "
+        "(local runs; the Helm chart ships its own)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -60,6 +73,20 @@ def _load_kube_config() -> client.ApiClient:
     return api
 
 
+def _webhook_options(args: argparse.Namespace) -> dict | None:
+    if not args.webhook_port:
+        return None
+    return {
+        "addr": args.webhook_addr,
+        "port": args.webhook_port,
+        "host": args.webhook_host,
+        "certfile": args.webhook_cert,
+        "pkeyfile": args.webhook_key,
+        "cafile": args.webhook_ca,
+        "managed": args.webhook_managed,
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(
@@ -71,7 +98,10 @@ def main(argv: list[str] | None = None) -> None:
         metrics.serve(args.metrics_port)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    handlers.install(JobWorkers(Adapter(api, args.api_concurrency), period=args.resync_seconds))
+    handlers.install(
+        JobWorkers(Adapter(api, args.api_concurrency), period=args.resync_seconds),
+        webhook=_webhook_options(args),
+    )
     kopf.run(
         loop=loop,
         standalone=True,

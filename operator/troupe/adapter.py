@@ -8,6 +8,7 @@ idempotent: creating what exists or deleting what is gone counts as done.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -100,6 +101,21 @@ class Adapter:
         except client.ApiException as exc:
             log.warning("could not post event %s on %s: %s", reason, meta["name"], exc.reason)
 
+    async def dry_run_pods(self, namespace: str, pods: dict[int, dict]) -> dict[int, str]:
+        """Server-side dry-run; what the API server said about each pod it rejected."""
+
+        async def one(pod: dict) -> str | None:
+            try:
+                await self._call(self._core.create_namespaced_pod, namespace, pod, dry_run="All")
+            except client.ApiException as exc:
+                if exc.status in (400, 422):
+                    return _api_message(exc)
+                raise
+            return None
+
+        results = await asyncio.gather(*(one(p) for p in pods.values()))
+        return {i: msg for i, msg in zip(pods, results, strict=True) if msg}
+
     # --- single objects ------------------------------------------------------------------
 
     async def _create(self, namespace: str, manifest: dict) -> None:
@@ -153,3 +169,10 @@ def status_patch(old: dict, new: dict) -> dict[str, Any]:
     patch: dict[str, Any] = {k: v for k, v in new.items() if old.get(k) != v}
     patch.update({k: None for k in old if k not in new})
     return patch
+
+
+def _api_message(exc: client.ApiException) -> str:
+    try:
+        return json.loads(exc.body).get("message", exc.reason)
+    except (TypeError, ValueError):
+        return str(exc.reason)

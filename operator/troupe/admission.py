@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from troupe.dag import cycle_errors
 from troupe.errors import FieldError, UnknownFramework
-from troupe.framework import Framework, get_framework
-from troupe.naming import name_errors
+from troupe.framework import Framework, InstanceContext, JobContext, apply_defaults, get_framework
+from troupe.naming import name_errors, role_hosts
+from troupe.render import render_pod
 from troupe.spec import TrainingJobSpec, validate_spec
 
 
@@ -33,3 +34,26 @@ def review_spec(
 def review_job(manifest: dict) -> list[FieldError]:
     name = (manifest.get("metadata") or {}).get("name", "")
     return review_spec(name, manifest.get("spec") or {})[2]
+
+
+def sample_pods(
+    name: str, namespace: str, uid: str, spec: TrainingJobSpec, framework: Framework
+) -> dict[int, dict]:
+    """Instance 0 of every role, rendered exactly as the controller would create it.
+
+    The webhook asks the API server to dry-run these, so a template the server would
+    reject (a typo in a field, a bad quantity) fails at `kubectl apply`, not at runtime.
+    """
+    spec = apply_defaults(spec, framework)
+    job = JobContext(
+        name=name,
+        namespace=namespace,
+        uid=uid or "00000000-dry-run",
+        spec=spec,
+        hosts=role_hosts(name, namespace, spec),
+    )
+    return {
+        i: render_pod(InstanceContext(job=job, role=role.name, index=0), framework)
+        for i, role in enumerate(spec.roles)
+        if role.replicas > 0
+    }

@@ -12,17 +12,19 @@ import logging
 import kopf
 
 from troupe import naming
+from troupe.admission import review_spec, sample_pods
 from troupe.observed import instance_from_pod
 from troupe.workers import JobWorkers
 
 log = logging.getLogger(__name__)
 _SELECTOR = {naming.JOB_LABEL: kopf.PRESENT}
 WORKERS: JobWorkers | None = None
+WEBHOOK: dict | None = None  # kopf.WebhookServer arguments + "managed"; None: no webhook
 
 
-def install(workers: JobWorkers) -> None:
-    global WORKERS
-    WORKERS = workers
+def install(workers: JobWorkers, webhook: dict | None = None) -> None:
+    global WORKERS, WEBHOOK
+    WORKERS, WEBHOOK = workers, webhook
 
 
 @kopf.on.startup()
@@ -32,6 +34,12 @@ def configure(settings: kopf.OperatorSettings, **_) -> None:
     settings.watching.client_timeout = 330
     settings.networking.request_timeout = 60
     settings.batching.worker_limit = 1000
+    if WEBHOOK:
+        options = dict(WEBHOOK)
+        managed = options.pop("managed", None)
+        settings.admission.server = kopf.WebhookServer(**options)
+        if managed:  # kopf keeps a ValidatingWebhookConfiguration of this name up to date
+            settings.admission.managed = managed
 
 
 @kopf.on.cleanup()
@@ -64,3 +72,21 @@ def job_changed(type, body, namespace, name, job_pods, job_services, **_) -> Non
         WORKERS.forget(key)
         return
     WORKERS.observe(key, dict(body), job_pods, job_services)
+
+
+@kopf.on.validate(naming.GROUP, naming.VERSION, naming.PLURAL, id="validate-trainingjob")
+async def validate_job(body, name, namespace, uid, **_) -> None:
+    """Reject what can never run, naming the field: the same rules as `troupe submit`."""
+    spec, framework, errors = review_spec(name or "", dict(body.get("spec") or {}))
+    if errors:
+        raise kopf.AdmissionError("; ".join(str(e) for e in errors), code=422)
+    pods = sample_pods(name or "", namespace, uid, spec, framework)
+    rejected = await WORKERS.adapter.dry_run_pods(namespace, pods)
+    if rejected:
+        raise kopf.AdmissionError(
+            "; ".join(
+                f"spec.roles[{i}].template: the API server would reject the pod: {msg}"
+                for i, msg in sorted(rejected.items())
+            ),
+            code=422,
+        )
