@@ -1,0 +1,476 @@
+"""The whole controller decision, as a pure function of the job and what is observed.
+
+`plan` is level-triggered: called again on the same observed state it asks for nothing
+new, and a pod name that is still present (even terminating, even of an older restart
+generation) is never created again until it is gone. Steps, in order: validate, finished
+jobs (cleanup, TTL), suspend, deadline, restarts and backoff, whole-job restart, gating
+and creates, role and job status, cleanPodPolicy on finishing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from troupe import dag, naming, policies
+from troupe.errors import FieldError, UnknownFramework
+from troupe.framework import Framework, InstanceContext, JobContext, apply_defaults
+from troupe.observed import Instance
+from troupe.render import render_extra_objects, render_pod, render_service
+from troupe.restarts import Outcome, outcome
+from troupe.spec import TrainingJobSpec, validate_spec
+from troupe.status import (
+    TERMINAL_PHASES,
+    RoleState,
+    conditions,
+    describe_failure,
+    failure_message,
+    job_verdict,
+    parse_timestamp,
+    role_state,
+    timestamp,
+)
+
+FrameworkLookup = Callable[[str], Framework]
+
+
+@dataclass(frozen=True)
+class JobView:
+    """The parts of a TrainingJob the planner reads; `spec` is None when it is invalid."""
+
+    name: str
+    namespace: str
+    uid: str
+    generation: int
+    creation: datetime | None
+    spec: TrainingJobSpec | None
+    status: dict
+    spec_errors: tuple[FieldError, ...] = ()
+    framework_name: str = "generic"
+
+    @classmethod
+    def from_body(cls, body: Mapping) -> JobView:
+        meta = body.get("metadata") or {}
+        raw = body.get("spec") or {}
+        spec, errors = validate_spec(dict(raw))
+        return cls(
+            name=meta.get("name", ""),
+            namespace=meta.get("namespace", ""),
+            uid=meta.get("uid", ""),
+            generation=meta.get("generation") or 0,
+            creation=parse_timestamp(meta.get("creationTimestamp")),
+            spec=spec,
+            status=dict(body.get("status") or {}),
+            spec_errors=tuple(errors),
+            framework_name=str(raw.get("framework", "generic")),
+        )
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str  # Normal | Warning
+    reason: str
+    message: str
+
+
+@dataclass
+class Plan:
+    creates: list[dict] = field(default_factory=list)
+    deletes: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
+    status: dict = field(default_factory=dict)  # the complete desired status
+    events: list[Event] = field(default_factory=list)
+    delete_job: bool = False
+    requeue_after: float | None = None  # seconds until a time-based rule fires
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """The phase this pass arrives at and the condition that explains it."""
+
+    phase: str
+    reason: str
+    message: str
+
+
+def plan(
+    job: JobView,
+    instances: list[Instance],
+    services: set[str],
+    now: datetime,
+    framework: Framework | FrameworkLookup,
+) -> Plan:
+    """Decide every action for one job. `framework` may be the plugin or a lookup by id."""
+    stored = job.status or {}
+    resolved, errors = _resolve(job, framework)
+    if errors:
+        return _invalid(job, errors, now)
+    spec = apply_defaults(job.spec, resolved)
+    if stored.get("phase") in TERMINAL_PHASES and not _was_invalid(stored):
+        return _finished(job, spec, instances, now, stored)
+    if spec.run_policy.suspend:
+        return _suspended(job, instances, now)
+    return _Reconcile(job, spec, resolved, instances, services, now).run()
+
+
+def _resolve(job: JobView, framework) -> tuple[Framework | None, list[FieldError]]:
+    """The plugin and every reason the job cannot run (schema, framework, graph, names)."""
+    if job.spec is None:
+        return None, list(job.spec_errors) or [FieldError("spec", "missing")]
+    if isinstance(framework, Framework):
+        plugin = framework
+    else:
+        try:
+            plugin = framework(job.spec.framework)
+        except UnknownFramework as exc:
+            return None, [FieldError("spec.framework", str(exc))]
+    errors = (
+        plugin.validate(job.spec)
+        + dag.cycle_errors(job.spec)
+        + policies.unknown_policy_errors(job.spec)
+        + naming.name_errors(job.name, job.spec)
+    )
+    return plugin, errors
+
+
+def _was_invalid(stored: dict) -> bool:
+    """An InvalidSpec failure is re-judged: the user may have fixed the spec since."""
+    return any(
+        c.get("type") == "Failed" and c.get("reason") == "InvalidSpec"
+        for c in stored.get("conditions") or []
+    )
+
+
+def _invalid(job: JobView, errors: list[FieldError], now: datetime) -> Plan:
+    message = "invalid spec: " + "; ".join(str(e) for e in errors)
+    verdict = _Verdict("Failed", "InvalidSpec", message)
+    stored = job.status or {}
+    status = {
+        "phase": "Failed",
+        "conditions": conditions(
+            stored.get("conditions") or [],
+            {"Failed": ("InvalidSpec", message)},
+            now,
+            job.generation,
+        ),
+        "message": message,
+        "observedGeneration": job.generation,
+        "completionTime": stored.get("completionTime") or timestamp(now),
+    }
+    return Plan(status=status, events=_phase_events(stored, verdict))
+
+
+def _finished(
+    job: JobView, spec: TrainingJobSpec, instances: list[Instance], now: datetime, stored: dict
+) -> Plan:
+    """A finished job stays finished: only cleanup and its TTL remain to be done."""
+    result = Plan(status=stored)
+    result.deletes = _cleanup(spec, instances)
+    result.events = _deletion_events(result.deletes)
+    _apply_ttl(result, spec, stored, now)
+    return result
+
+
+def _suspended(job: JobView, instances: list[Instance], now: datetime) -> Plan:
+    """Suspend removes every pod; resuming starts over, deadline clock included."""
+    stored = job.status or {}
+    verdict = _Verdict("Suspended", "Suspended", "job is suspended")
+    deletes = [("Pod", i.name) for i in sorted(instances, key=_by_name) if not i.deleting]
+    status = {
+        k: v
+        for k, v in stored.items()
+        if k not in ("startTime", "completionTime", "phase", "conditions", "message")
+    }
+    status.update(
+        phase="Suspended",
+        conditions=conditions(
+            stored.get("conditions") or [],
+            {"Created": ("Created", ""), "Suspended": ("Suspended", verdict.message)},
+            now,
+            job.generation,
+        ),
+        message=verdict.message,
+        observedGeneration=job.generation,
+        readyPods=0,
+    )
+    return Plan(
+        deletes=deletes,
+        status=status,
+        events=_deletion_events(deletes) + _phase_events(stored, verdict),
+    )
+
+
+class _Reconcile:
+    """One pass over a valid, running job; fields hold what the steps share."""
+
+    def __init__(self, job, spec, framework, instances, services, now):
+        self.job, self.spec, self.framework, self.now = job, spec, framework, now
+        self.services = services
+        self.stored = job.status or {}
+        self.generation = self.stored.get("restartGeneration", 0)
+        self.settled = self.stored.get("settledRestarts", 0)
+        self.start = parse_timestamp(self.stored.get("startTime")) or now
+        self.instances = sorted(instances, key=_by_name)
+        self.roles = {r.name: r for r in spec.roles}
+        self.wanted = {
+            naming.pod_name(job.name, r.name, i): r.name
+            for r in spec.roles
+            for i in range(r.replicas)
+        }
+        self.result = Plan()
+
+    def run(self) -> Plan:
+        ctx = self._context()
+        live = self._live()
+        outcomes = {i.name: outcome(i, self.roles[i.role]) for i in live}
+        retries = [i for i in live if outcomes[i.name] in (Outcome.RECREATE, Outcome.RESTART_JOB)]
+        in_place = sum(i.container_restarts for i in live)
+        restarting = bool(retries)
+
+        verdict = self._deadline() or self._backoff(self.settled + in_place, retries)
+        if verdict is None:
+            whole_job = [i for i in retries if outcomes[i.name] is Outcome.RESTART_JOB]
+            if whole_job:
+                self._restart_job(whole_job[0], live, in_place)
+                live = []
+                ctx = self._context()
+            else:
+                self._recreate(retries)
+                live = [i for i in live if i not in retries]
+        failed_for_good = {n for n, o in outcomes.items() if o is Outcome.FAILED}
+        states = self._role_states(live, failed_for_good, ctx)
+
+        if verdict is None:
+            verdict = self._job_verdict(states)
+        if verdict is None:
+            self._delete_strays()
+            self._create(ctx, states)
+            verdict = self._progress_verdict(states, restarting)
+        total_restarts = self.settled + sum(i.container_restarts for i in live)
+        self._finish_status(verdict, states, total_restarts)
+        return self.result
+
+    # --- what exists ---------------------------------------------------------------------
+
+    def _context(self) -> JobContext:
+        return JobContext(
+            name=self.job.name,
+            namespace=self.job.namespace,
+            uid=self.job.uid,
+            spec=self.spec,
+            hosts=naming.role_hosts(self.job.name, self.job.namespace, self.spec),
+            restart_generation=self.generation,
+        )
+
+    def _live(self) -> list[Instance]:
+        """Pods this generation counts: wanted, of the current generation, not terminating."""
+        return [
+            i
+            for i in self.instances
+            if i.generation == self.generation
+            and not i.deleting
+            and self.wanted.get(i.name) == i.role
+        ]
+
+    def _role_states(self, live, failed_for_good, ctx) -> dict[str, RoleState]:
+        return {
+            r.name: role_state(
+                r, [i for i in live if i.role == r.name], failed_for_good, ctx.hosts[r.name]
+            )
+            for r in self.spec.roles
+        }
+
+    # --- time and backoff ----------------------------------------------------------------
+
+    def _deadline(self) -> _Verdict | None:
+        seconds = self.spec.run_policy.active_deadline_seconds
+        if seconds is None:
+            return None
+        left = (self.start + timedelta(seconds=seconds) - self.now).total_seconds()
+        if left > 0:
+            self._requeue(left)
+            return None
+        return _Verdict("Failed", "DeadlineExceeded", f"job ran longer than {seconds}s")
+
+    def _backoff(self, restarts: int, retries: list[Instance]) -> _Verdict | None:
+        """Every restart counts, in place or by recreation; one more than allowed fails."""
+        limit = self.spec.run_policy.backoff_limit
+        if limit is None or (restarts <= limit and not (retries and restarts >= limit)):
+            return None
+        cause = f"; last: {describe_failure(retries[0])}" if retries else ""
+        return _Verdict("Failed", "BackoffLimitExceeded", f"backoff limit {limit} reached{cause}")
+
+    # --- restarts ------------------------------------------------------------------------
+
+    def _recreate(self, retries: list[Instance]) -> None:
+        """Delete now; the same name is created again once the pod is gone."""
+        for instance in retries:
+            self.settled += 1 + instance.container_restarts
+            self._delete("Pod", instance.name)
+            self._event("Warning", "RecreatingPod", f"{describe_failure(instance)}; recreating it")
+
+    def _restart_job(self, cause: Instance, live: list[Instance], in_place: int) -> None:
+        self.generation += 1
+        self.settled += 1 + in_place
+        self._event(
+            "Warning",
+            "RestartingJob",
+            f"{describe_failure(cause)}; restarting every pod as generation {self.generation}",
+        )
+
+    def _delete_strays(self) -> None:
+        """Pods of older generations, of removed roles or beyond replicas."""
+        for i in self.instances:
+            stale = i.generation != self.generation or self.wanted.get(i.name) != i.role
+            if stale and not i.deleting:
+                self._delete("Pod", i.name)
+
+    # --- creation ------------------------------------------------------------------------
+
+    def _create(self, ctx: JobContext, states: dict[str, RoleState]) -> None:
+        """Services first (hosts resolve early), then each role once its dependencies hold."""
+        creates = [
+            render_service(ctx, r.name)
+            for r in self.spec.roles
+            if naming.service_name(ctx.name, r.name) not in self.services
+        ]
+        present = {i.name for i in self.instances} | {n for k, n in self.result.deletes}
+        progress = {name: s.progress for name, s in states.items()}
+        pods = []
+        for name in dag.topological_order(self.spec):
+            role = self.roles[name]
+            if not dag.ready_to_start(role, progress):
+                continue
+            for index in range(role.replicas):
+                if naming.pod_name(ctx.name, name, index) not in present:
+                    pods.append(render_pod(InstanceContext(ctx, name, index), self.framework))
+        if creates or pods:
+            creates = render_extra_objects(ctx, self.framework) + creates
+        for manifest in creates + pods:
+            self.result.creates.append(manifest)
+            kind, name = manifest["kind"], manifest["metadata"]["name"]
+            self._event("Normal", f"Created{kind}", f"created {kind.lower()} {name}")
+
+    # --- verdicts ------------------------------------------------------------------------
+
+    def _job_verdict(self, states: dict[str, RoleState]) -> _Verdict | None:
+        match job_verdict(self.spec, states):
+            case "Failed":
+                return _Verdict("Failed", "RoleFailed", failure_message(states))
+            case "Succeeded":
+                return _Verdict("Succeeded", "Succeeded", "job succeeded")
+        return None
+
+    def _progress_verdict(self, states: dict[str, RoleState], restarting: bool) -> _Verdict:
+        """Once a job has run it shows Restarting, not Pending, until its pods run again."""
+        wanted = set(self.wanted)
+        coming_back = restarting or any(
+            i.name in wanted and (i.deleting or i.generation != self.generation)
+            for i in self.instances
+        )
+        running = any(s.running or s.succeeded for s in states.values())
+        ran_before = self.stored.get("phase") in ("Running", "Restarting")
+        if coming_back or (ran_before and not running):
+            return _Verdict("Restarting", "Restarting", "pods are being restarted")
+        if running:
+            ready = sum(s.ready for s in states.values())
+            return _Verdict("Running", "Running", f"{ready}/{self._total_pods()} pods ready")
+        return _Verdict("Pending", "Pending", self._waiting_message(states))
+
+    def _waiting_message(self, states: dict[str, RoleState]) -> str:
+        progress = {name: s.progress for name, s in states.items()}
+        waits = [
+            f"{r.name} waits for {d.role} {d.condition}"
+            for r in self.spec.roles
+            for d in dag.unmet(r, progress)
+        ]
+        return "; ".join(waits) or "pods are starting"
+
+    # --- status --------------------------------------------------------------------------
+
+    def _finish_status(self, verdict: _Verdict, states: dict[str, RoleState], restarts: int):
+        stored, now = self.stored, self.now
+        finished = verdict.phase in TERMINAL_PHASES
+        true = {"Created": ("Created", "")}
+        true[verdict.phase] = (verdict.reason, verdict.message)
+        if verdict.phase == "Pending":
+            del true["Pending"]
+        status = {
+            "phase": verdict.phase,
+            "conditions": conditions(
+                stored.get("conditions") or [], true, now, self.job.generation
+            ),
+            "roles": [states[r.name].as_status() for r in self.spec.roles],
+            "restarts": restarts,
+            "settledRestarts": self.settled,
+            "restartGeneration": self.generation,
+            "readyPods": sum(s.ready for s in states.values()),
+            "totalPods": self._total_pods(),
+            "startTime": timestamp(self.start),
+            "message": verdict.message,
+            "observedGeneration": self.job.generation,
+        }
+        if finished:
+            status["completionTime"] = stored.get("completionTime") or timestamp(now)
+            for kind, name in _cleanup(self.spec, self.instances):
+                if (kind, name) not in self.result.deletes:
+                    self._delete(kind, name)
+            _apply_ttl(self.result, self.spec, status, now)
+        self.result.status = status
+        self.result.events += _phase_events(stored, verdict)
+
+    def _total_pods(self) -> int:
+        return sum(r.replicas for r in self.spec.roles)
+
+    # --- plan building -------------------------------------------------------------------
+
+    def _delete(self, kind: str, name: str) -> None:
+        self.result.deletes.append((kind, name))
+        self._event("Normal", f"Deleted{kind}", f"deleted {kind.lower()} {name}")
+
+    def _event(self, type_: str, reason: str, message: str) -> None:
+        self.result.events.append(Event(type_, reason, message))
+
+    def _requeue(self, seconds: float) -> None:
+        current = self.result.requeue_after
+        self.result.requeue_after = seconds if current is None else min(current, seconds)
+
+
+def _cleanup(spec: TrainingJobSpec, instances: list[Instance]) -> list[tuple[str, str]]:
+    """cleanPodPolicy on a finished job: Running deletes unfinished pods, All every pod."""
+    policy = spec.run_policy.clean_pod_policy
+    doomed = [
+        i
+        for i in sorted(instances, key=_by_name)
+        if not i.deleting and (policy == "All" or (policy == "Running" and not i.finished))
+    ]
+    return [("Pod", i.name) for i in doomed]
+
+
+def _apply_ttl(result: Plan, spec: TrainingJobSpec, status: dict, now: datetime) -> None:
+    ttl = spec.run_policy.ttl_seconds_after_finished
+    completed = parse_timestamp(status.get("completionTime"))
+    if ttl is None or completed is None:
+        return
+    left = (completed + timedelta(seconds=ttl) - now).total_seconds()
+    if left <= 0:
+        result.delete_job = True
+    else:
+        result.requeue_after = (
+            left if result.requeue_after is None else min(left, result.requeue_after)
+        )
+
+
+def _deletion_events(deletes: list[tuple[str, str]]) -> list[Event]:
+    return [Event("Normal", f"Deleted{k}", f"deleted {k.lower()} {n}") for k, n in deletes]
+
+
+def _phase_events(stored: dict, verdict: _Verdict) -> list[Event]:
+    if stored.get("phase") == verdict.phase:
+        return []
+    warning = verdict.phase in ("Failed", "Restarting")
+    return [Event("Warning" if warning else "Normal", verdict.reason, verdict.message)]
+
+
+def _by_name(instance: Instance) -> str:
+    return instance.name
