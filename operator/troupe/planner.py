@@ -336,16 +336,16 @@ class _Reconcile:
         ]
         present = {i.name for i in self.instances} | {n for k, n in self.result.deletes}
         progress = {name: s.progress for name, s in states.items()}
-        pods = []
-        for name in dag.topological_order(self.spec):
-            role = self.roles[name]
-            if not dag.ready_to_start(role, progress):
-                continue
-            for index in range(role.replicas):
-                if naming.pod_name(ctx.name, name, index) not in present:
-                    pods.append(render_pod(InstanceContext(ctx, name, index), self.framework))
-        if creates or pods:
+        missing = [
+            InstanceContext(ctx, name, index)
+            for name in dag.topological_order(self.spec)
+            if dag.ready_to_start(self.roles[name], progress)
+            for index in range(self.roles[name].replicas)
+            if naming.pod_name(ctx.name, name, index) not in present
+        ]
+        if creates or missing:
             creates = render_extra_objects(ctx, self.framework) + creates
+        pods = [render_pod(instance, self.framework) for instance in missing]
         for manifest in creates + pods:
             self.result.creates.append(manifest)
             kind, name = manifest["kind"], manifest["metadata"]["name"]
