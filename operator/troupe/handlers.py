@@ -25,6 +25,10 @@ WEBHOOK: dict | None = None  # kopf.WebhookServer arguments + "managed"; None: n
 def install(workers: JobWorkers, webhook: dict | None = None) -> None:
     global WORKERS, WEBHOOK
     WORKERS, WEBHOOK = workers, webhook
+    if webhook:  # kopf refuses to start with admission handlers but no webhook server
+        kopf.on.validate(naming.GROUP, naming.VERSION, naming.PLURAL, id="validate-trainingjob")(
+            validate_job
+        )
 
 
 @kopf.on.startup()
@@ -61,12 +65,12 @@ def job_services(namespace, labels, name, **_):
 
 @kopf.on.event("pods", labels=_SELECTOR)
 @kopf.on.event("services", labels=_SELECTOR)
-def child_changed(namespace, labels, **_) -> None:
+async def child_changed(namespace, labels, **_) -> None:
     WORKERS.wake((namespace, labels[naming.JOB_LABEL]))
 
 
 @kopf.on.event(naming.GROUP, naming.VERSION, naming.PLURAL)
-def job_changed(type, body, namespace, name, job_pods, job_services, **_) -> None:
+async def job_changed(type, body, namespace, name, job_pods, job_services, **_) -> None:
     key = (namespace, name)
     if type == "DELETED":
         WORKERS.forget(key)
@@ -74,7 +78,6 @@ def job_changed(type, body, namespace, name, job_pods, job_services, **_) -> Non
     WORKERS.observe(key, dict(body), job_pods, job_services)
 
 
-@kopf.on.validate(naming.GROUP, naming.VERSION, naming.PLURAL, id="validate-trainingjob")
 async def validate_job(body, name, namespace, uid, **_) -> None:
     """Reject what can never run, naming the field: the same rules as `troupe submit`."""
     spec, framework, errors = review_spec(name or "", dict(body.get("spec") or {}))

@@ -73,7 +73,7 @@ class Jobs:
             pods = [p for p in self.pods(job, role) if not p.metadata.deletion_timestamp]
             if running:
                 pods = [p for p in pods if p.status.phase == "Running"]
-            return len(pods) == count and pods
+            return len(pods) == count and (pods or [None])
 
         return wait_for(
             check,
