@@ -231,7 +231,7 @@ class _Reconcile:
         if verdict is None:
             whole_job = [i for i in retries if outcomes[i.name] is Outcome.RESTART_JOB]
             if whole_job:
-                self._restart_job(whole_job[0], live, in_place)
+                self._restart_job(whole_job[0], in_place)
                 live = []
                 ctx = self._context()
             else:
@@ -309,7 +309,8 @@ class _Reconcile:
             self._delete("Pod", instance.name)
             self._event("Warning", "RecreatingPod", f"{describe_failure(instance)}; recreating it")
 
-    def _restart_job(self, cause: Instance, live: list[Instance], in_place: int) -> None:
+    def _restart_job(self, cause: Instance, in_place: int) -> None:
+        """Bump the generation: every pod is now stale, deleted, and recreated once gone."""
         self.generation += 1
         self.settled += 1 + in_place
         self._event(
