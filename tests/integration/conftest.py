@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from kubernetes import client, config
+
 from support.cluster import REPO, ensure_cluster
 from support.operator import OperatorProcess, kubectl
 

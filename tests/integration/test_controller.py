@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from kubernetes import client
+
 from support.jobs import Jobs, apply, container, job_manifest
 from support.kubelet import evict_pod, finish_pod, restart_container_in_place
 from support.operator import kubectl

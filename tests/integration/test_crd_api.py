@@ -9,6 +9,7 @@ import json
 import subprocess
 
 import pytest
+
 from support.cluster import REPO
 
 CRD_FILE = REPO / "crds" / "troupe.dev_trainingjobs.yaml"

@@ -6,6 +6,7 @@ import subprocess
 import textwrap
 
 from kubernetes import client
+
 from support.kubelet import finish_pod, remove_node
 from support.waiting import wait_for
 

@@ -26,27 +26,17 @@ def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> str:
 class OperatorProcess:
     """`python -m troupe` against the test cluster, restartable (and killable) by tests."""
 
-    def __init__(self, kubeconfig: str, log_path: Path, *extra: str):
+    def __init__(self, kubeconfig: str, log_path: Path, *args: str):
         self.kubeconfig = kubeconfig
         self.log_path = log_path
-        self.extra = extra
+        self.args = args or ("-A",)
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         env = dict(os.environ, KUBECONFIG=self.kubeconfig, TROUPE_RESYNC_SECONDS="2")
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "troupe",
-                "-A",
-                "--metrics-port",
-                "0",
-                "--liveness",
-                "",
-                *self.extra,
-            ],
+            [sys.executable, "-m", "troupe", "--metrics-port", "0", "--liveness", "", *self.args],
             cwd=REPO,
             env=env,
             stdout=log,

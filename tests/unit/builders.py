@@ -7,6 +7,7 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 
 import yaml
+
 from troupe.framework import Framework, get_framework
 from troupe.observed import instance_from_pod
 from troupe.planner import JobView, Plan, plan

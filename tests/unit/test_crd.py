@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
 from troupe import crd
 from troupe.spec import TrainingJobSpec
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from builders import spec_from_yaml
+
 from troupe import dag
 from troupe.dag import RoleProgress
 from troupe.spec import Dependency

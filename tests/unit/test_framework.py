@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from builders import spec_from_yaml
+
 from troupe.errors import UnknownFramework
 from troupe.framework import (
     Framework,

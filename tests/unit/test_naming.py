@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from builders import spec_from_yaml
+
 from troupe import naming
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from builders import FakeCluster
+
 from troupe.observed import instance_from_pod
 
 JOB = """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from builders import FakeCluster
+
 from troupe_frameworks.generic import Generic
 
 C = "template: {spec: {containers: [{name: main, image: busybox}]}}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from builders import JOB_UID, FakeCluster
+
 from troupe.framework import Framework
 
 JOB = """

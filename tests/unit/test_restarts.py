@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from builders import FakeCluster
+
 from troupe.framework import apply_defaults
 from troupe.observed import instance_from_pod
 from troupe.restarts import Outcome, outcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from builders import raw_spec, spec_from_yaml
+
 from troupe.errors import SpecError
 from troupe.spec import parse_spec, validate_spec
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from builders import NOW, FakeCluster, spec_from_yaml
+
 from troupe.framework import apply_defaults
 from troupe.observed import instance_from_pod
 from troupe.status import conditions, job_verdict, role_state
