@@ -1,0 +1,41 @@
+"""XGBoost: roles master and worker, with the tracker variables its collective reads.
+
+The master (rank 0) runs the Rabit tracker and trains too; workers are ranks 1..n.
+XGBoost's communicator reads DMLC_TRACKER_URI, DMLC_TRACKER_PORT and DMLC_TASK_ID from the
+environment (`collective.init()` without arguments); the tracker needs DMLC_NUM_WORKER.
+Kubeflow's names (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, WORKER_PORT, WORKER_ADDRS)
+are set as well so XGBoostJob scripts run unchanged. Workers start once the master is
+Ready (tracker listening); the job succeeds when the master does.
+"""
+
+from __future__ import annotations
+
+from troupe.framework import InstanceContext
+from troupe_frameworks import _common
+
+
+class XGBoost(_common.MasterWorker):
+    name = "xgboost"
+    container = "xgboost"
+    port_name = "xgboostjob-port"
+    default_port = 9999
+    required_roles = (("master",),)  # the master runs the tracker
+
+    def instance_env(self, ctx: InstanceContext) -> dict[str, str]:
+        job = ctx.job
+        tracker, port = self.coordinator(job)
+        world = str(len(self.world(job)))
+        rank = str(_common.rank(ctx, self.rank_order))
+        workers = job.hosts.get("worker", [])
+        return {
+            "MASTER_ADDR": tracker,
+            "MASTER_PORT": str(port),
+            "WORLD_SIZE": world,
+            "RANK": rank,
+            "WORKER_PORT": str(self.port(job.spec, "worker") if workers else port),
+            "WORKER_ADDRS": ",".join(workers),
+            "DMLC_TRACKER_URI": tracker,
+            "DMLC_TRACKER_PORT": str(port),
+            "DMLC_NUM_WORKER": world,
+            "DMLC_TASK_ID": rank,
+        }
