@@ -42,6 +42,9 @@ test-integration: venv cluster ## against the real local cluster
 test: lint venv cluster ## everything CI runs: lint, unit and integration tests
 	$(VENV)/bin/pytest tests -q $(PYTEST_ARGS)
 
+crds: venv ## regenerate crds/ and the chart's copy from the spec models
+	bash hack/sync-chart-crds.sh
+
 demo: venv cluster ## run the operator on the local cluster with an example job
 	bash hack/demo.sh
 

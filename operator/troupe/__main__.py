@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     handlers.install(
         JobWorkers(Adapter(api, args.api_concurrency), period=args.resync_seconds),
         webhook=_webhook_options(args),
+        namespaced=bool(args.namespace),
     )
     kopf.run(
         loop=loop,

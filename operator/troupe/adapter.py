@@ -110,7 +110,8 @@ class Adapter:
             except client.ApiException as exc:
                 if exc.status in (400, 422):
                     return _api_message(exc)
-                raise
+                # the dry-run is an extra check: when it cannot run, the job is not blocked
+                log.warning("dry-run of %s skipped: %s", pod["metadata"]["name"], exc.reason)
             return None
 
         results = await asyncio.gather(*(one(p) for p in pods.values()))

@@ -20,11 +20,12 @@ log = logging.getLogger(__name__)
 _SELECTOR = {naming.JOB_LABEL: kopf.PRESENT}
 WORKERS: JobWorkers | None = None
 WEBHOOK: dict | None = None  # kopf.WebhookServer arguments + "managed"; None: no webhook
+NAMESPACED = False
 
 
-def install(workers: JobWorkers, webhook: dict | None = None) -> None:
-    global WORKERS, WEBHOOK
-    WORKERS, WEBHOOK = workers, webhook
+def install(workers: JobWorkers, webhook: dict | None = None, namespaced: bool = False) -> None:
+    global WORKERS, WEBHOOK, NAMESPACED
+    WORKERS, WEBHOOK, NAMESPACED = workers, webhook, namespaced
     if webhook:  # kopf refuses to start with admission handlers but no webhook server
         kopf.on.validate(naming.GROUP, naming.VERSION, naming.PLURAL, id="validate-trainingjob")(
             validate_job
@@ -38,6 +39,8 @@ def configure(settings: kopf.OperatorSettings, **_) -> None:
     settings.watching.client_timeout = 330
     settings.networking.request_timeout = 60
     settings.batching.worker_limit = 1000
+    # Watching named namespaces needs no cluster-wide discovery (and no RBAC for it).
+    settings.scanning.disabled = NAMESPACED
     if WEBHOOK:
         options = dict(WEBHOOK)
         managed = options.pop("managed", None)
@@ -78,9 +81,16 @@ async def job_changed(type, body, namespace, name, job_pods, job_services, **_) 
     WORKERS.observe(key, dict(body), job_pods, job_services)
 
 
-async def validate_job(body, name, namespace, uid, **_) -> None:
-    """Reject what can never run, naming the field: the same rules as `troupe submit`."""
-    spec, framework, errors = review_spec(name or "", dict(body.get("spec") or {}))
+async def validate_job(body, old, name, namespace, uid, operation, **_) -> None:
+    """Reject what can never run, naming the field: the same rules as `troupe submit`.
+
+    An update that leaves the spec alone (labels, a deletion in progress) is always
+    allowed: a stored job must never become impossible to change or clean up.
+    """
+    spec_dict = dict(body.get("spec") or {})
+    if operation == "UPDATE" and old is not None and dict(old.get("spec") or {}) == spec_dict:
+        return
+    spec, framework, errors = review_spec(name or "", spec_dict)
     if errors:
         raise kopf.AdmissionError("; ".join(str(e) for e in errors), code=422)
     pods = sample_pods(name or "", namespace, uid, spec, framework)
