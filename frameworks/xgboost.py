@@ -1,8 +1,9 @@
 """XGBoost: roles master and worker, with the tracker variables its collective reads.
 
 The master (rank 0) runs the Rabit tracker and trains too; workers are ranks 1..n.
-XGBoost's communicator reads DMLC_TRACKER_URI, DMLC_TRACKER_PORT and DMLC_TASK_ID from the
-environment (`collective.init()` without arguments); the tracker needs DMLC_NUM_WORKER.
+XGBoost's communicator takes `dmlc_tracker_uri`, `dmlc_tracker_port` and `dmlc_task_id`
+(XGBoost 3 does not read them from the environment: scripts pass the DMLC_* values
+rendered here to `collective.CommunicatorContext`); the tracker takes DMLC_NUM_WORKER.
 Kubeflow's names (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, WORKER_PORT, WORKER_ADDRS)
 are set as well so XGBoostJob scripts run unchanged. Workers start once the master is
 Ready (tracker listening); the job succeeds when the master does.
