@@ -18,8 +18,8 @@ cache="${TROUPE_CONTRACT_CACHE:-$HOME/.cache/troupe/contract}"
 python="${TROUPE_CONTRACT_PYTHON:-python3}"
 mkdir -p "$cache"
 
-# System packages some libraries need (Open MPI for mpi4py, ip for network namespaces).
-apt_packages=(openmpi-bin libopenmpi-dev iproute2)
+# System packages: Open MPI for mpi4py, sshd/ssh for the MPI launcher, ip for network namespaces.
+apt_packages=(openmpi-bin libopenmpi-dev openssh-server openssh-client iproute2)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -50,8 +50,17 @@ class LocalCluster:
     def pod(self, role: str, index: int) -> Pod:
         return next(p for p in self.pods if (p.role, p.index) == (role, index))
 
-    def start(self, pod: Pod, argv: list[str], extra_env: dict[str, str] | None = None) -> None:
-        """Run argv inside the pod's namespaces with the rendered env (plus PATH etc.)."""
+    def start(
+        self,
+        pod: Pod,
+        argv: list[str],
+        extra_env: dict[str, str] | None = None,
+        mounts: dict[str, str] | None = None,
+    ) -> None:
+        """Run argv inside the pod's namespaces with the rendered env (plus PATH etc.).
+
+        `mounts` maps a path inside the pod to a local directory bind-mounted there (the
+        pod's Secret and ConfigMap volumes), in a mount namespace of the pod's own."""
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/root"),
@@ -60,10 +69,14 @@ class LocalCluster:
             **pod.env,
             **(extra_env or {}),
         }
+        binds = "".join(
+            f"mkdir -p {target} && mount --bind {source} {target} && "
+            for target, source in (mounts or {}).items()
+        )
         wrapped = [
             "ip", "netns", "exec", pod.netns,
-            "unshare", "--uts", "--",
-            "sh", "-c", 'hostname "$0" && exec "$@"', pod.name, *argv,
+            "unshare", "--uts", "--mount", "--propagation", "private", "--",
+            "sh", "-c", binds + 'hostname "$0" && exec "$@"', pod.name, *argv,
         ]  # fmt: skip
         pod.process = subprocess.Popen(
             wrapped, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
