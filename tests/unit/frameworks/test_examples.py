@@ -1,0 +1,43 @@
+"""Every example manifest is a job its framework accepts and renders pods for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from troupe import naming, render
+from troupe.framework import InstanceContext, JobContext, apply_defaults, get_framework
+from troupe.spec import parse_spec
+
+EXAMPLES = sorted((Path(__file__).parents[3] / "examples").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_example_validates_and_renders_every_pod(path):
+    manifest = yaml.safe_load(path.read_text())
+    spec = parse_spec(manifest["spec"])
+    assert spec.framework == path.parent.name
+    plugin = get_framework(spec.framework)
+    assert plugin.validate(spec) == []
+    spec = apply_defaults(spec, plugin)
+    name = manifest["metadata"]["name"]
+    job = JobContext(name, "default", "uid-1", spec, naming.role_hosts(name, "default", spec))
+    render.render_extra_objects(job, plugin)
+    for role in spec.roles:
+        for index in range(role.replicas):
+            pod = render.render_pod(InstanceContext(job, role.name, index), plugin)
+            assert pod["spec"]["containers"][0]["image"]
+
+
+def test_every_built_in_framework_has_an_example():
+    assert {p.parent.name for p in EXAMPLES} >= {
+        "generic",
+        "pytorch",
+        "tensorflow",
+        "mpi",
+        "xgboost",
+        "paddle",
+        "jax",
+    }
