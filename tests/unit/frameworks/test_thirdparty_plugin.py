@@ -31,7 +31,6 @@ def echo_installed():
                 "install",
                 "-q",
                 "--no-deps",
-                "--no-build-isolation",
                 "-e",
                 str(PACKAGE),
             ],
