@@ -117,6 +117,20 @@ class Adapter:
         results = await asyncio.gather(*(one(p) for p in pods.values()))
         return {i: msg for i, msg in zip(pods, results, strict=True) if msg}
 
+    async def patch_all(self, namespace: str, patches: list[tuple[str, str, dict]]) -> None:
+        """Merge-patch core objects (membership ConfigMap, join labels); gone counts as done."""
+        await asyncio.gather(*(self._patch(namespace, *p) for p in patches))
+
+    async def _patch(self, namespace: str, kind: str, name: str, patch: dict) -> None:
+        try:
+            fn = getattr(self._core, f"patch_namespaced_{_snake(kind)}")
+            await self._call(fn, name, namespace, patch)
+        except client.ApiException as exc:
+            if exc.status == 404:
+                return
+            metrics.API_ERRORS.labels("patch", kind.lower()).inc()
+            raise
+
     # --- single objects ------------------------------------------------------------------
 
     async def _create(self, namespace: str, manifest: dict) -> None:

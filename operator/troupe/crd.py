@@ -85,6 +85,20 @@ VALIDATIONS: dict[str, list[dict[str, str]]] = {
             fieldPath=".statusPolicy",
             reason="FieldValueInvalid",
         ),
+        _rule(
+            "self.roles.filter(r, has(r.elastic)).size() <= 1",
+            "only one role may be elastic",
+            fieldPath=".roles",
+            reason="FieldValueInvalid",
+        ),
+        _rule(
+            "!has(self.elasticReplicas) || self.roles.exists(r, has(r.elastic) && "
+            "self.elasticReplicas >= r.elastic.minReplicas && "
+            "self.elasticReplicas <= r.elastic.maxReplicas)",
+            "elasticReplicas must lie between the elastic role's minReplicas and maxReplicas",
+            fieldPath=".elasticReplicas",
+            reason="FieldValueInvalid",
+        ),
     ],
     "roles[]": [
         _rule(
@@ -143,6 +157,13 @@ PRINTER_COLUMNS = [
     {"name": "Message", "type": "string", "jsonPath": ".status.message", "priority": 1},
 ]
 
+# `kubectl scale` and HPAs resize the job's one elastic role (troupe/elastic.py).
+SCALE = {
+    "specReplicasPath": ".spec.elasticReplicas",
+    "statusReplicasPath": ".status.elastic.replicas",
+    "labelSelectorPath": ".status.elastic.selector",
+}
+
 # Status is written by the operator only (status.py), so its schema is permissive; the
 # fields named here are for `kubectl explain trainingjob.status` and the printer columns.
 STATUS_SCHEMA: dict[str, Any] = {
@@ -150,6 +171,22 @@ STATUS_SCHEMA: dict[str, Any] = {
     "description": "Observed state of the job, written by the operator.",
     "x-kubernetes-preserve-unknown-fields": True,
     "properties": {
+        "membership": {
+            "type": "object",
+            "description": (
+                "Elastic role: the Ready pods (members, by index) and their hosts; generation "
+                "moves on every change. The ConfigMap <job>-membership carries the same."
+            ),
+            "x-kubernetes-preserve-unknown-fields": True,
+        },
+        "elastic": {
+            "type": "object",
+            "description": (
+                "Elastic role: its name, replicas (pods that exist) and selector for the scale "
+                "subresource, and since when it is below minReplicas (belowMinSince)."
+            ),
+            "x-kubernetes-preserve-unknown-fields": True,
+        },
         "phase": {
             "type": "string",
             "description": (
@@ -301,8 +338,7 @@ def crd() -> dict[str, Any]:
                     "name": VERSION,
                     "served": True,
                     "storage": True,
-                    # No scale subresource: replicas live per role, there is no single path.
-                    "subresources": {"status": {}},
+                    "subresources": {"status": {}, "scale": copy.deepcopy(SCALE)},
                     "additionalPrinterColumns": copy.deepcopy(PRINTER_COLUMNS),
                     "schema": {"openAPIV3Schema": schema},
                 }

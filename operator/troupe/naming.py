@@ -17,6 +17,8 @@ ROLE_LABEL = "troupe.dev/role"
 INDEX_LABEL = "troupe.dev/index"
 GENERATION_LABEL = "troupe.dev/restart-generation"
 FRAMEWORK_LABEL = "troupe.dev/framework"
+JOINED_LABEL = "troupe.dev/joined-generation"  # membership generation a pod joined at
+RENDEZVOUS_LABEL = "troupe.dev/rendezvous"  # the rendezvous store's pods (not instances)
 
 MAX_HOSTNAME = 63  # a pod hostname is a DNS label
 
@@ -27,6 +29,14 @@ def pod_name(job: str, role: str, index: int) -> str:
 
 def service_name(job: str, role: str) -> str:
     return f"{job}-{role}"
+
+
+def membership_name(job: str) -> str:
+    return f"{job}-membership"
+
+
+def rendezvous_name(job: str) -> str:
+    return f"{job}-rdzv"
 
 
 def host(job: str, role: str, index: int, namespace: str) -> str:

@@ -27,6 +27,7 @@ class Instance:
     ip: str
     deleting: bool  # has a deletionTimestamp: terminating, about to be gone
     node: str
+    joined: int | None = None  # elastic: membership generation the pod joined at
 
     @property
     def finished(self) -> bool:
@@ -56,6 +57,7 @@ def instance_from_pod(pod: Mapping) -> Instance:
         ip=status.get("podIP") or "",
         deleting=bool(meta.get("deletionTimestamp")),
         node=(pod.get("spec") or {}).get("nodeName") or "",
+        joined=_int(labels.get(naming.JOINED_LABEL), None),
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from troupe import dag, naming, policies
+from troupe import dag, elastic, naming, policies
 from troupe.errors import FieldError, UnknownFramework
 from troupe.framework import Framework, InstanceContext, JobContext, apply_defaults
 from troupe.observed import Instance
@@ -78,6 +78,7 @@ class Event:
 class Plan:
     creates: list[dict] = field(default_factory=list)
     deletes: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
+    patches: list[tuple[str, str, dict]] = field(default_factory=list)  # (kind, name, merge)
     status: dict = field(default_factory=dict)  # the complete desired status
     events: list[Event] = field(default_factory=list)
     delete_job: bool = False
@@ -105,7 +106,7 @@ def plan(
     resolved, errors = _resolve(job, framework)
     if errors:
         return _invalid(job, errors, now)
-    spec = apply_defaults(job.spec, resolved)
+    spec = apply_defaults(elastic.resolve(job.spec), resolved)
     if stored.get("phase") in TERMINAL_PHASES and not _was_invalid(stored):
         return _finished(job, spec, instances, now, stored)
     if spec.run_policy.suspend:
@@ -225,7 +226,7 @@ class _Reconcile:
         outcomes = {i.name: outcome(i, self.roles[i.role]) for i in live}
         retries = [i for i in live if outcomes[i.name] in (Outcome.RECREATE, Outcome.RESTART_JOB)]
         in_place = sum(i.container_restarts for i in live)
-        restarting = bool(retries)
+        restarting = {i.role for i in retries}
 
         verdict = self._deadline() or self._backoff(self.settled + in_place, retries)
         if verdict is None:
@@ -239,9 +240,12 @@ class _Reconcile:
                 live = [i for i in live if i not in retries]
         failed_for_good = {n for n, o in outcomes.items() if o is Outcome.FAILED}
         states = self._role_states(live, failed_for_good, ctx)
+        self.elastic = self._elastic_step(live, ctx)
 
         if verdict is None:
             verdict = self._job_verdict(states)
+        if verdict is None and self.elastic and self.elastic.failed:
+            verdict = _Verdict("Failed", "BelowMinReplicas", self.elastic.failed)
         if verdict is None:
             self._delete_strays()
             self._create(ctx, states)
@@ -346,11 +350,29 @@ class _Reconcile:
         ]
         if creates or missing:
             creates = render_extra_objects(ctx, self.framework) + creates
-        pods = [render_pod(instance, self.framework) for instance in missing]
+        if self.elastic:
+            creates = render_extra_objects(ctx, _Objects(self.elastic.creates)) + creates
+        pods = [self._render_pod(instance) for instance in missing]
         for manifest in creates + pods:
             self.result.creates.append(manifest)
             kind, name = manifest["kind"], manifest["metadata"]["name"]
             self._event("Normal", f"Created{kind}", f"created {kind.lower()} {name}")
+
+    def _render_pod(self, instance: InstanceContext) -> dict:
+        pod = render_pod(instance, self.framework)
+        return elastic.mount_membership(pod, self.job.name) if self.elastic else pod
+
+    def _elastic_step(self, live: list[Instance], ctx: JobContext) -> elastic.ElasticStep | None:
+        """Membership, its ConfigMap and the below-minimum clock (elastic.py)."""
+        role = elastic.elastic_role(self.spec)
+        if role is None:
+            return None
+        own = [i for i in live if i.role == role.name]
+        result = elastic.step(ctx, role, own, self.stored, self.now)
+        self.result.patches += result.patches
+        if result.requeue_after is not None:
+            self._requeue(result.requeue_after)
+        return result
 
     # --- verdicts ------------------------------------------------------------------------
 
@@ -362,15 +384,20 @@ class _Reconcile:
                 return _Verdict("Succeeded", "Succeeded", "job succeeded")
         return None
 
-    def _progress_verdict(self, states: dict[str, RoleState], restarting: bool) -> _Verdict:
+    def _progress_verdict(self, states: dict[str, RoleState], restarting: set[str]) -> _Verdict:
         """Once a job has run it shows Restarting, not Pending, until its pods run again."""
         wanted = set(self.wanted)
-        coming_back = restarting or any(
-            i.name in wanted and (i.deleting or i.generation != self.generation)
+        steady = {self.elastic.role} if self.elastic and self.elastic.steady else set()
+        coming_back = bool(restarting - steady) or any(
+            i.name in wanted
+            and i.role not in steady
+            and (i.deleting or i.generation != self.generation)
             for i in self.instances
         )
         running = any(s.running or s.succeeded for s in states.values())
         ran_before = self.stored.get("phase") in ("Running", "Restarting")
+        if self.elastic and self.elastic.below_min:
+            return _Verdict("Restarting", "BelowMinReplicas", self.elastic.below_min)
         if coming_back or (ran_before and not running):
             return _Verdict("Restarting", "Restarting", "pods are being restarted")
         if running:
@@ -411,6 +438,8 @@ class _Reconcile:
             "message": verdict.message,
             "observedGeneration": self.job.generation,
         }
+        if self.elastic:
+            status.update(self.elastic.status)
         if finished:
             status["completionTime"] = stored.get("completionTime") or timestamp(now)
             for kind, name in _cleanup(self.spec, self.instances):
@@ -435,6 +464,16 @@ class _Reconcile:
     def _requeue(self, seconds: float) -> None:
         current = self.result.requeue_after
         self.result.requeue_after = seconds if current is None else min(current, seconds)
+
+
+class _Objects(Framework):
+    """Troupe's own extra objects, owned and placed like a framework's (render.py)."""
+
+    def __init__(self, objects: list[dict]):
+        self.objects = objects
+
+    def extra_objects(self, ctx: JobContext) -> list[dict]:
+        return self.objects
 
 
 def _cleanup(spec: TrainingJobSpec, instances: list[Instance]) -> list[tuple[str, str]]:

@@ -73,11 +73,45 @@ class RoleStatusPolicy(_Model):
     )
 
 
+RendezvousBackend = Literal["c10d"]
+
+
+class Rendezvous(_Model):
+    """torchrun's rendezvous; the run id is always the job's UID (see troupe/elastic.py)."""
+
+    backend: RendezvousBackend = Field(default="c10d", description="Rendezvous backend.")
+    port: int = Field(
+        default=29400, ge=1, le=65535, description="Port of the job's rendezvous store."
+    )
+    join_timeout_seconds: int | None = Field(
+        default=None, ge=1, description="How long an agent waits for a rendezvous to complete."
+    )
+    last_call_timeout_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        description="Extra wait for more nodes once minReplicas have joined.",
+    )
+    max_restarts: int = Field(
+        default=3, ge=0, description="Worker-group restarts torchrun allows (PET_MAX_RESTARTS)."
+    )
+
+
 class Elastic(_Model):
     min_replicas: int = Field(
         ge=1, description="Fewest pods the role runs with; the role is Ready with this many."
     )
     max_replicas: int = Field(ge=1, description="Most pods the role may scale to.")
+    below_min_grace_seconds: int = Field(
+        default=120,
+        ge=0,
+        description=(
+            "How long a running job may have fewer than minReplicas ready pods before it "
+            "fails with reason BelowMinReplicas."
+        ),
+    )
+    rendezvous: Rendezvous = Field(
+        default_factory=Rendezvous, description="Rendezvous settings (pytorch)."
+    )
 
 
 class Role(_Model):
@@ -196,6 +230,15 @@ class TrainingJobSpec(_Model):
         default_factory=RunPolicy, description="Limits and lifecycle of the job as a whole."
     )
 
+    elastic_replicas: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Replicas of the job's one elastic role, overriding that role's replicas: the "
+            "path `kubectl scale` and a HorizontalPodAutoscaler set (scale subresource)."
+        ),
+    )
+
     def role(self, name: str) -> Role:
         return next(r for r in self.roles if r.name == name)
 
@@ -242,16 +285,9 @@ def cross_field_errors(spec: TrainingJobSpec) -> list[FieldError]:
             for side in ("success", "failure"):
                 rule = getattr(role.status_policy, side)
                 errors += _count_errors(rule.policy, rule.count, f"{at}.statusPolicy.{side}")
-        if role.elastic:
-            e = role.elastic
-            if not e.min_replicas <= role.replicas <= e.max_replicas:
-                errors.append(
-                    FieldError(
-                        f"{at}.elastic",
-                        f"need minReplicas <= replicas <= maxReplicas, got "
-                        f"{e.min_replicas} <= {role.replicas} <= {e.max_replicas}",
-                    )
-                )
+    from troupe import elastic  # elastic builds on these models
+
+    errors += elastic.spec_errors(spec)
     if spec.status_policy:
         for side in ("success", "failure"):
             rule = getattr(spec.status_policy, side)

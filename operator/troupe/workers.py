@@ -145,6 +145,7 @@ class _Worker:
             elif kind == "Service":
                 self.expect_present[f"svc/{child}"] = deadline
         await self.owner.adapter.create_all(namespace, result.creates)
+        await self.owner.adapter.patch_all(namespace, result.patches)
 
         old_status = body.get("status") or {}
         updated = await self.owner.adapter.patch_status(namespace, name, old_status, result.status)

@@ -58,6 +58,7 @@ class FakeCluster:
         self.now = now
         self.pods: dict[str, dict] = {}
         self.services: set[str] = set()
+        self.configmaps: dict[str, dict] = {}
         self.created: list[str] = []
         self.last: Plan | None = None
 
@@ -78,10 +79,16 @@ class FakeCluster:
             name = manifest["metadata"]["name"]
             if manifest["kind"] == "Service":
                 self.services.add(name)
+            elif manifest["kind"] == "ConfigMap":
+                self.configmaps.setdefault(name, copy.deepcopy(manifest))
             elif manifest["kind"] == "Pod":
                 assert name not in self.pods, f"{name} created while it still exists"
                 self.pods[name] = {**copy.deepcopy(manifest), "status": {"phase": "Pending"}}
                 self.created.append(name)
+        for kind, name, patch in result.patches:
+            target = {"Pod": self.pods, "ConfigMap": self.configmaps}[kind].get(name)
+            if target is not None:
+                _merge(target, patch)
         self.body["status"] = result.status
         return result
 
@@ -158,6 +165,10 @@ class FakeCluster:
             ],
         }
 
+    def delete(self, name: str) -> None:
+        """Someone deleted the pod (kubectl delete, node drain): it is simply gone."""
+        del self.pods[name]
+
     def evict(self, name: str) -> None:
         self.finish(name, 137, "ContainerStatusUnknown")
         self.pods[name]["status"].update(
@@ -167,3 +178,14 @@ class FakeCluster:
 
 def _restart_count(pod: dict) -> int:
     return sum(c.get("restartCount", 0) for c in pod.get("status", {}).get("containerStatuses", []))
+
+
+def _merge(target: dict, patch: dict) -> None:
+    """A JSON merge patch (RFC 7386), as the API server applies it."""
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)

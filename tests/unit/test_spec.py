@@ -88,8 +88,8 @@ def test_dump_by_alias_round_trips():
         ),
         (
             [{"name": "a", "replicas": 5, "elastic": {"minReplicas": 1, "maxReplicas": 4}}],
-            "spec.roles[0].elastic",
-            "maxReplicas",
+            "spec.roles[0].replicas",
+            "outside elastic bounds [1, 4]",
         ),
         (
             [{"name": "a", "elastic": {"minReplicas": 0, "maxReplicas": 4}}],
