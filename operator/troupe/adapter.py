@@ -22,7 +22,7 @@ from troupe.naming import GROUP, PLURAL, VERSION
 log = logging.getLogger(__name__)
 
 # Objects a pod may mount or need must exist before the pod is created.
-_FIRST_KINDS = ("ConfigMap", "Secret", "Service")
+_FIRST_KINDS = ("ConfigMap", "Secret", "Service", "PodGroup")
 _ORIGIN = "troupe-operator"
 
 
@@ -116,6 +116,29 @@ class Adapter:
 
         results = await asyncio.gather(*(one(p) for p in pods.values()))
         return {i: msg for i, msg in zip(pods, results, strict=True) if msg}
+
+    async def update_all(self, namespace: str, manifests: list[dict]) -> None:
+        """Merge each manifest onto its object; one that is gone yet counts as done."""
+        await asyncio.gather(*(self._update(namespace, m) for m in manifests))
+
+    async def _update(self, namespace: str, manifest: dict) -> None:
+        group, version = manifest["apiVersion"].split("/")
+        plural, name = manifest["kind"].lower() + "s", manifest["metadata"]["name"]
+        try:
+            await self._call(
+                self._custom.patch_namespaced_custom_object,
+                group,
+                version,
+                namespace,
+                plural,
+                name,
+                {"spec": manifest["spec"]},
+            )
+        except client.ApiException as exc:
+            if exc.status == 404:
+                return
+            metrics.API_ERRORS.labels("update", manifest["kind"].lower()).inc()
+            raise
 
     async def patch_all(self, namespace: str, patches: list[tuple[str, str, dict]]) -> None:
         """Merge-patch core objects (membership ConfigMap, join labels); gone counts as done."""

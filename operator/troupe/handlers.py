@@ -11,7 +11,7 @@ import logging
 
 import kopf
 
-from troupe import naming
+from troupe import naming, queueing
 from troupe.admission import review_spec, sample_pods
 from troupe.observed import instance_from_pod
 from troupe.workers import JobWorkers
@@ -75,8 +75,8 @@ async def child_changed(namespace, labels, **_) -> None:
 @kopf.on.event(naming.GROUP, naming.VERSION, naming.PLURAL)
 async def job_changed(type, body, namespace, name, job_pods, job_services, **_) -> None:
     key = (namespace, name)
-    if type == "DELETED":
-        WORKERS.forget(key)
+    if type == "DELETED" or not queueing.managed_by_troupe(body):
+        WORKERS.forget(key)  # a job another controller manages (MultiKueue) is left alone
         return
     WORKERS.observe(key, dict(body), job_pods, job_services)
 

@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from troupe import dag, elastic, naming, policies
+from troupe import dag, elastic, gang, naming, policies
 from troupe.errors import FieldError, UnknownFramework
 from troupe.framework import Framework, InstanceContext, JobContext, apply_defaults
 from troupe.observed import Instance
-from troupe.render import render_extra_objects, render_pod, render_service
+from troupe.render import owner_reference, render_extra_objects, render_pod, render_service
 from troupe.restarts import Outcome, outcome
 from troupe.spec import TrainingJobSpec, validate_spec
 from troupe.status import (
@@ -79,6 +79,7 @@ class Plan:
     creates: list[dict] = field(default_factory=list)
     deletes: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
     patches: list[tuple[str, str, dict]] = field(default_factory=list)  # (kind, name, merge)
+    updates: list[dict] = field(default_factory=list)  # merged onto objects that exist
     status: dict = field(default_factory=dict)  # the complete desired status
     events: list[Event] = field(default_factory=list)
     delete_job: bool = False
@@ -219,6 +220,7 @@ class _Reconcile:
             for i in range(r.replicas)
         }
         self.result = Plan()
+        self.gang: dict | None = self.stored.get("gang")
 
     def run(self) -> Plan:
         ctx = self._context()
@@ -350,9 +352,13 @@ class _Reconcile:
         ]
         if creates or missing:
             creates = render_extra_objects(ctx, self.framework) + creates
+        creates = self._gang(ctx, progress, bool(missing)) + creates
         if self.elastic:
             creates = render_extra_objects(ctx, _Objects(self.elastic.creates)) + creates
-        pods = [self._render_pod(instance) for instance in missing]
+        pods = [
+            gang.schedule_pod(self._render_pod(instance), ctx.name, self.spec)
+            for instance in missing
+        ]
         for manifest in creates + pods:
             self.result.creates.append(manifest)
             kind, name = manifest["kind"], manifest["metadata"]["name"]
@@ -373,6 +379,18 @@ class _Reconcile:
         if result.requeue_after is not None:
             self._requeue(result.requeue_after)
         return result
+
+    def _gang(self, ctx: JobContext, progress, creating_pods: bool) -> list[dict]:
+        """The PodGroup (gang.py): created with the first pods, patched when a stage opens."""
+        group = gang.pod_group(ctx.name, ctx.namespace, self.spec, progress)
+        record = gang.gang_record(group)
+        if group is None or (record == self.gang and not creating_pods):
+            return []
+        group["metadata"]["ownerReferences"] = [owner_reference(ctx)]
+        if self.gang is not None and record != self.gang:
+            self.result.updates.append(group)
+        self.gang = record
+        return [group] if creating_pods else []
 
     # --- verdicts ------------------------------------------------------------------------
 
@@ -438,6 +456,8 @@ class _Reconcile:
             "message": verdict.message,
             "observedGeneration": self.job.generation,
         }
+        if self.gang:
+            status["gang"] = self.gang
         if self.elastic:
             status.update(self.elastic.status)
         if finished:

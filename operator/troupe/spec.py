@@ -213,6 +213,59 @@ class RunPolicy(_Model):
     )
 
 
+GangPolicy = Literal["none", "volcano", "coscheduling"]
+
+
+class Gang(_Model):
+    policy: GangPolicy = Field(
+        default="none",
+        description=(
+            "none: pods are scheduled one by one. volcano: a scheduling.volcano.sh PodGroup "
+            "and schedulerName volcano. coscheduling: a scheduling.x-k8s.io PodGroup for "
+            "scheduler-plugins' coscheduling plugin."
+        ),
+    )
+    min_available: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Pods that must be placed together. Default: every pod the job needs to start "
+            "(elastic roles: minReplicas). Capped, while dependencies hold roles back, by "
+            "the pods that can be created (see docs/design.md, gang stages)."
+        ),
+    )
+    schedule_timeout_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        description="How long the gang may wait to be placed (coscheduling only).",
+    )
+    scheduler_name: str | None = Field(
+        default=None,
+        max_length=253,
+        description=(
+            "schedulerName on every pod. Default: volcano, or scheduler-plugins-scheduler "
+            "for coscheduling."
+        ),
+    )
+
+
+class Scheduling(_Model):
+    priority_class_name: str | None = Field(
+        default=None,
+        max_length=253,
+        description="PriorityClass of every pod; its value also orders the job's queue.",
+    )
+    queue: str = Field(
+        default="default",
+        max_length=253,
+        description=(
+            "Name of the TrainingQueue the job waits in (no such queue: admitted at once); "
+            "also the Volcano queue of its PodGroup."
+        ),
+    )
+    gang: Gang = Field(default_factory=Gang, description="Gang (all-or-nothing) scheduling.")
+
+
 class TrainingJobSpec(_Model):
     framework: str = Field(
         default="generic", description="Id of the framework plugin that shapes this job."
@@ -228,6 +281,19 @@ class TrainingJobSpec(_Model):
     )
     run_policy: RunPolicy = Field(
         default_factory=RunPolicy, description="Limits and lifecycle of the job as a whole."
+    )
+
+    scheduling: Scheduling = Field(
+        default_factory=Scheduling,
+        description="Priority, queue and gang scheduling of the job's pods.",
+    )
+    managed_by: str | None = Field(
+        default=None,
+        max_length=253,
+        description=(
+            "Controller that runs this job. Unset or troupe.dev/trainingjob-controller: "
+            "Troupe. Anything else (e.g. kueue.x-k8s.io/multikueue): Troupe leaves it alone."
+        ),
     )
 
     elastic_replicas: int | None = Field(
@@ -285,6 +351,7 @@ def cross_field_errors(spec: TrainingJobSpec) -> list[FieldError]:
             for side in ("success", "failure"):
                 rule = getattr(role.status_policy, side)
                 errors += _count_errors(rule.policy, rule.count, f"{at}.statusPolicy.{side}")
+    errors += _gang_errors(spec)
     from troupe import elastic  # elastic builds on these models
 
     errors += elastic.spec_errors(spec)
@@ -296,6 +363,21 @@ def cross_field_errors(spec: TrainingJobSpec) -> list[FieldError]:
             for k, name in enumerate(rule.roles or []):
                 if name not in names:
                     errors.append(FieldError(f"{at}.roles[{k}]", f'no role named "{name}"'))
+    return errors
+
+
+def _gang_errors(spec: TrainingJobSpec) -> list[FieldError]:
+    gang, at = spec.scheduling.gang, "spec.scheduling.gang"
+    total = sum(r.replicas for r in spec.roles)
+    errors = []
+    if gang.policy == "none":
+        for name in ("min_available", "schedule_timeout_seconds", "scheduler_name"):
+            if getattr(gang, name) is not None:
+                errors.append(FieldError(f"{at}.{to_camel(name)}", "needs a gang policy"))
+    elif gang.min_available is not None and gang.min_available > total:
+        errors.append(
+            FieldError(f"{at}.minAvailable", f"{gang.min_available} is more than the {total} pods")
+        )
     return errors
 
 

@@ -138,6 +138,7 @@ class _Worker:
         pod_deletes = [(k, n) for k, n in result.deletes if k == "Pod"]
         self.expect_gone.update({n: deadline for _, n in pod_deletes})
         await self.owner.adapter.delete_all(namespace, result.deletes)
+        await self.owner.adapter.update_all(namespace, result.updates)
         for manifest in result.creates:
             kind, child = manifest["kind"], manifest["metadata"]["name"]
             if kind == "Pod":

@@ -68,3 +68,8 @@ def operator(kubeconfig, crd_installed, tmp_path_factory):
     proc.start()
     yield proc
     proc.stop()
+
+
+@pytest.fixture(scope="session")
+def scheduling_api(api_client) -> client.SchedulingV1Api:
+    return client.SchedulingV1Api(api_client)

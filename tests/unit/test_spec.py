@@ -155,3 +155,20 @@ def test_every_field_has_a_description():
         if not field.description
     ]
     assert models and missing == []
+
+
+def test_gang_fields_need_a_gang_policy():
+    _, errors = validate_spec(
+        {"roles": [{"name": "a"}], "scheduling": {"gang": {"minAvailable": 1}}}
+    )
+    assert [e.path for e in errors] == ["spec.scheduling.gang.minAvailable"]
+
+
+def test_gang_min_available_cannot_exceed_the_pods():
+    _, errors = validate_spec(
+        {
+            "roles": [{"name": "a", "replicas": 2}],
+            "scheduling": {"gang": {"policy": "volcano", "minAvailable": 3}},
+        }
+    )
+    assert errors[0].message == "3 is more than the 2 pods"
