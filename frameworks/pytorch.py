@@ -10,9 +10,9 @@ has to poll DNS. The job succeeds when the master does (all workers without a ma
 
 from __future__ import annotations
 
-from troupe.framework import InstanceContext
+from troupe.framework import InstanceContext, JobContext
 from troupe.spec import TrainingJobSpec
-from troupe_frameworks import _common
+from troupe_frameworks import _common, _torch_elastic
 
 
 class PyTorch(_common.MasterWorker):
@@ -22,6 +22,9 @@ class PyTorch(_common.MasterWorker):
     default_port = 23456
 
     def instance_env(self, ctx: InstanceContext) -> dict[str, str]:
+        if ctx.role_spec.elastic:  # c10d rendezvous: see _torch_elastic for the endpoint
+            nproc = self.nproc_per_node(ctx.job.spec, ctx.role)
+            return _torch_elastic.elastic_env(ctx, nproc)
         addr, port = self.coordinator(ctx.job)
         nnodes = len(self.world(ctx.job))
         node_rank = _common.rank(ctx, self.rank_order)
@@ -37,6 +40,10 @@ class PyTorch(_common.MasterWorker):
             "PET_NODE_RANK": str(node_rank),
             "PET_NPROC_PER_NODE": str(nproc),
         }
+
+    def extra_objects(self, ctx: JobContext) -> list[dict]:
+        elastic = [r for r in ctx.spec.roles if r.elastic]
+        return _torch_elastic.store_objects(ctx, elastic[0]) if elastic else []
 
     def nproc_per_node(self, spec: TrainingJobSpec, role: str) -> int:
         """Processes torchrun starts per pod: the user's PET_NPROC_PER_NODE, GPUs, else 1."""
