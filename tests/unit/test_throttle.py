@@ -1,0 +1,46 @@
+import copy
+
+import pytest
+
+from troupe.throttle import counters_only
+
+RUNNING = {
+    "phase": "Running",
+    "readyPods": 1,
+    "totalPods": 3,
+    "conditions": [{"type": "Running", "status": "True"}],
+    "roles": [{"name": "worker", "replicas": 3, "pending": 2, "ready": 1, "phase": "Running"}],
+}
+
+
+def _with(**changes):
+    status = copy.deepcopy(RUNNING)
+    for key, value in changes.items():
+        if key.startswith("role_"):
+            status["roles"][0][key[5:]] = value
+        else:
+            status[key] = value
+    return status
+
+
+@pytest.mark.parametrize(
+    "new, waits",
+    [
+        (_with(readyPods=2, role_ready=2, role_pending=1), True),
+        (_with(role_addresses=["a.svc"]), True),
+        (_with(phase="Succeeded"), False),
+        (_with(restarts=1), False),
+        (_with(role_phase="Succeeded"), False),
+        (_with(conditions=[{"type": "Running", "status": "False"}]), False),
+        (_with(membership={"generation": 2}), False),
+        (copy.deepcopy(RUNNING), False),  # nothing changed: nothing to write at all
+    ],
+)
+def test_only_pod_counters_may_wait(new, waits):
+    assert counters_only(RUNNING, new) is waits
+
+
+def test_a_new_role_entry_is_written_at_once():
+    new = copy.deepcopy(RUNNING)
+    new["roles"].append({"name": "ps", "replicas": 1})
+    assert not counters_only(RUNNING, new)
