@@ -43,6 +43,8 @@ for lib in "${libs[@]}"; do
   req="$reqdir/$lib.txt"
   hash="$(sha256sum "$req" | cut -c1-12)"
   venv="$cache/$lib-$hash"
+  # A changed requirement file leaves the library's old venv behind: drop it.
+  find "$cache" -maxdepth 1 -name "$lib-*" ! -name "$lib-$hash*" -exec rm -rf {} +
   if [ -f "$venv/.ok" ]; then
     printf '%-12s %8s %8s  %s (cached)\n' "$lib" 0 "$(du -sm "$venv" | cut -f1)" "$venv"
     continue
