@@ -4,8 +4,8 @@ Each framework file states only its contract (which roles, which variables); the
 of finding the main container, a role's port or a global rank live here once.
 
 `RoleDefaults` adds `depends_on` to the core's role defaults, and `KnownRoles` exposes
-them through `default_dependencies(spec)`: the core's `apply_defaults` does not fill
-dependencies yet, so until it calls that hook a job states them itself.
+them through the `default_dependencies(spec)` hook, which the core's `apply_defaults`
+uses for every role that states no `dependsOn` of its own.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class KnownRoles(core.Framework):
         return errors
 
     def default_dependencies(self, spec: TrainingJobSpec) -> dict[str, list[Dependency]]:
-        """Dependencies of each role present, on roles present (hook proposed to the core)."""
+        """Dependencies of each role present, on roles present."""
         present = {r.name for r in spec.roles if r.replicas}
         result = {}
         for role in spec.roles:
@@ -71,17 +71,6 @@ class KnownRoles(core.Framework):
             if deps:
                 result[role.name] = deps
         return result
-
-    def with_default_dependencies(self, spec: TrainingJobSpec) -> TrainingJobSpec:
-        """The spec with framework dependencies on every role that states none itself."""
-        defaults = self.default_dependencies(spec)
-        roles = [
-            r
-            if r.depends_on or r.name not in defaults
-            else r.model_copy(update={"depends_on": defaults[r.name]})
-            for r in spec.roles
-        ]
-        return spec.model_copy(update={"roles": roles})
 
     def port(self, spec: TrainingJobSpec, role: str) -> int:
         return role_port(spec, role, self.port_name, self.default_port)

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 from troupe.errors import FieldError, UnknownFramework
-from troupe.spec import JobStatusPolicy, RestartPolicy, Role, RoleStatusPolicy, TrainingJobSpec
+from troupe.spec import (
+    Dependency,
+    JobStatusPolicy,
+    RestartPolicy,
+    Role,
+    RoleStatusPolicy,
+    TrainingJobSpec,
+)
 
 ENTRY_POINT_GROUP = "troupe.frameworks"
 FALLBACK_RESTART_POLICY: RestartPolicy = "OnFailure"
@@ -82,6 +89,10 @@ class Framework:
                 )
         return errors
 
+    def default_dependencies(self, spec: TrainingJobSpec) -> dict[str, list[Dependency]]:
+        """What each role waits for when the job states no `dependsOn` for it."""
+        return {}
+
     def default_status_policy(self, spec: TrainingJobSpec) -> JobStatusPolicy:
         """Succeed when every counted role succeeds; fail when any fails."""
         return JobStatusPolicy()
@@ -98,7 +109,12 @@ class Framework:
 
 
 def apply_defaults(spec: TrainingJobSpec, framework: Framework) -> TrainingJobSpec:
-    """Fill every unset policy, so the rest of Troupe never looks defaults up again."""
+    """Fill every unset policy and dependency, so the rest of Troupe never looks them up again.
+
+    A role that states its own `dependsOn` keeps exactly that; one that states none gets the
+    framework's (e.g. pytorch workers wait for a Ready master).
+    """
+    dependencies = framework.default_dependencies(spec)
     roles = []
     for role in spec.roles:
         known = framework.roles.get(role.name, RoleDefaults())
@@ -111,6 +127,7 @@ def apply_defaults(spec: TrainingJobSpec, framework: Framework) -> TrainingJobSp
                     "status_policy": role.status_policy
                     or known.status_policy
                     or RoleStatusPolicy(),
+                    "depends_on": role.depends_on or dependencies.get(role.name, []),
                 }
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from plugin_cases import errors, job_context
 
-from troupe.framework import get_framework, installed_frameworks
+from troupe.framework import apply_defaults, get_framework, installed_frameworks
 from troupe_frameworks._common import KnownRoles
 
 BUILT_IN = ["pytorch", "tensorflow", "mpi", "xgboost", "paddle", "jax"]
@@ -101,7 +101,7 @@ def test_roles_wait_for_the_roles_they_connect_to(framework, roles, dependencies
         for role, deps in plugin.default_dependencies(job.spec).items()
     }
     assert found == dependencies
-    filled = plugin.with_default_dependencies(job.spec)
+    filled = apply_defaults(job.spec, plugin)
     for role, deps in dependencies.items():
         assert [(d.role, d.condition) for d in filled.role(role).depends_on] == deps
 
@@ -111,7 +111,7 @@ def test_dependencies_the_user_states_replace_the_framework_ones():
         "pytorch",
         "[{name: master}, {name: worker, dependsOn: [{role: master, condition: Running}]}]",
     )
-    filled = get_framework("pytorch").with_default_dependencies(job.spec)
+    filled = apply_defaults(job.spec, get_framework("pytorch"))
     assert [(d.role, d.condition) for d in filled.role("worker").depends_on] == [
         ("master", "Running")
     ]
