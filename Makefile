@@ -6,7 +6,7 @@ CACHE ?= $(HOME)/.cache/troupe
 KUBECONFIG_PATH ?= $(CACHE)/kubeconfig
 PYTEST_ARGS ?=
 
-.PHONY: help venv binaries cluster cluster-down lint test test-unit test-integration demo crds bench
+.PHONY: help venv binaries cluster cluster-down lint test test-unit test-integration test-contract demo crds bench
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -15,6 +15,8 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[dev]'
+	# a third-party framework plugin, found only through its entry point (tests use it)
+	$(VENV)/bin/pip install -q -e tests/fixtures/thirdparty_plugin
 	touch $@
 
 venv: $(VENV)/.installed ## Python environment with Troupe and its dev tools
@@ -38,6 +40,10 @@ test-unit: venv ## pure code, no cluster
 
 test-integration: venv cluster ## against the real local cluster
 	$(VENV)/bin/pytest tests/integration -q $(PYTEST_ARGS)
+
+test-contract: venv ## framework env contracts with the real libraries (root: network namespaces)
+	bash hack/contract-deps.sh
+	$(VENV)/bin/pytest tests/contract -q $(PYTEST_ARGS)
 
 test: lint venv cluster ## everything CI runs: lint, unit and integration tests
 	$(VENV)/bin/pytest tests -q $(PYTEST_ARGS)
