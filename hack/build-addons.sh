@@ -47,9 +47,9 @@ build_kueue() {
 build_scheduler() {
   [ -x "$BIN/kube-scheduler" ] && return
   local work="$CACHE/src/scheduler-plugins-$SCHED_PLUGINS_VERSION" modfile
-  # The checksum database our proxy mirrors has no entry for this one module version;
-  # the wrapper's go.sum still pins its hash from the first download.
-  export GONOSUMDB=k8s.io/cloud-provider
+  # The checksum database our proxy mirrors lacks entries for several k8s.io/* v0.33.5
+  # staging modules; the wrapper's go.sum still pins each hash from the first download.
+  export GONOSUMDB=k8s.io
   mkdir -p "$work"
   if [ ! -f "$work/go.sum" ]; then
     say "resolving sigs.k8s.io/scheduler-plugins $SCHED_PLUGINS_VERSION"

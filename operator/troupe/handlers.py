@@ -72,9 +72,56 @@ async def child_changed(namespace, labels, **_) -> None:
     WORKERS.wake((namespace, labels[naming.JOB_LABEL]))
 
 
+@kopf.index(naming.GROUP, naming.VERSION, "trainingqueues")
+def training_queues(name, spec, **_):
+    return {name: dict(spec)}
+
+
+@kopf.index("scheduling.k8s.io", "v1", "priorityclasses")
+def priority_classes(name, body, **_):
+    return {name: (int(body.get("value") or 0), bool(body.get("globalDefault")))}
+
+
+@kopf.index(naming.GROUP, naming.VERSION, naming.PLURAL)
+def queued_jobs(body, **_):
+    """Jobs by queue name, as the small records queueing.decide_for reads."""
+    entry = queueing.queue_entry(body)
+    return {entry.queue: entry} if entry else None
+
+
+@kopf.on.event(naming.GROUP, naming.VERSION, "trainingqueues")
+async def queue_changed(name, **_) -> None:
+    WORKERS.wake_queue(name)
+
+
+def _admission(key, body, queued_jobs, training_queues, priority_classes):
+    """The built-in queue's decision for one job, from the indexes plus its newest body."""
+    entry = queueing.queue_entry(body)
+    if entry is None:
+        return None
+    spec = next(iter(training_queues.get(entry.queue, [])), None)
+    entries = [e for e in queued_jobs.get(entry.queue, []) if e.key != key] + [entry]
+    classes = {n: v for n, values in priority_classes.items() for v in values}
+    return queueing.decide_for(key, spec, entries, classes, WORKERS.just_admitted())
+
+
 @kopf.on.event(naming.GROUP, naming.VERSION, naming.PLURAL)
-async def job_changed(type, body, namespace, name, job_pods, job_services, **_) -> None:
+async def job_changed(
+    type,
+    body,
+    namespace,
+    name,
+    job_pods,
+    job_services,
+    queued_jobs,
+    training_queues,
+    priority_classes,
+    **_,
+) -> None:
     key = (namespace, name)
+    WORKERS.admission_for = lambda k, b: _admission(
+        k, b, queued_jobs, training_queues, priority_classes
+    )
     if type == "DELETED" or not queueing.managed_by_troupe(body):
         WORKERS.forget(key)  # a job another controller manages (MultiKueue) is left alone
         return

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from troupe import dag, elastic, gang, naming, policies
+from troupe import dag, elastic, gang, naming, policies, queueing
 from troupe.errors import FieldError, UnknownFramework
 from troupe.framework import Framework, InstanceContext, JobContext, apply_defaults
 from troupe.observed import Instance
@@ -101,8 +101,12 @@ def plan(
     services: set[str],
     now: datetime,
     framework: Framework | FrameworkLookup,
+    admission: queueing.Decision | None = None,
 ) -> Plan:
-    """Decide every action for one job. `framework` may be the plugin or a lookup by id."""
+    """Decide every action for one job. `framework` may be the plugin or a lookup by id.
+
+    `admission`: the queue's decision (queueing.py); None runs the job without one.
+    """
     stored = job.status or {}
     resolved, errors = _resolve(job, framework)
     if errors:
@@ -112,6 +116,8 @@ def plan(
         return _finished(job, spec, instances, now, stored)
     if spec.run_policy.suspend:
         return _suspended(job, instances, now)
+    if admission is not None and stored.get("phase") not in queueing.HOLDING_PHASES:
+        return _queue_gate(job, spec, instances, admission, now)
     return _Reconcile(job, spec, resolved, instances, services, now).run()
 
 
@@ -198,6 +204,22 @@ def _suspended(job: JobView, instances: list[Instance], now: datetime) -> Plan:
     return Plan(
         deletes=deletes,
         status=status,
+        events=_deletion_events(deletes) + _phase_events(stored, verdict),
+    )
+
+
+def _queue_gate(job, spec, instances, admission, now) -> Plan:
+    """Not yet admitted: wait Queued (no pods); just admitted: record it, pods next pass."""
+    stored = job.status or {}
+    if admission.admitted:
+        status = queueing.admitted_status(stored, spec.scheduling.queue, now, job.generation)
+        verdict = _Verdict("Pending", "Admitted", status["message"])
+        return Plan(status=status, events=_phase_events(stored, verdict), requeue_after=0)
+    deletes = [("Pod", i.name) for i in sorted(instances, key=_by_name) if not i.deleting]
+    verdict = _Verdict("Queued", admission.reason, admission.message)
+    return Plan(
+        deletes=deletes,
+        status=queueing.queued_status(stored, admission, now, job.generation),
         events=_deletion_events(deletes) + _phase_events(stored, verdict),
     )
 

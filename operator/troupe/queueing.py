@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from troupe.spec import TrainingJobSpec
+from troupe.spec import TrainingJobSpec, validate_spec
+from troupe.status import conditions, timestamp
 
 CONTROLLER_NAME = "troupe.dev/trainingjob-controller"
 
@@ -167,3 +168,135 @@ def _over(demand: Mapping[str, Decimal], limits: Mapping[str, Decimal]) -> str:
         if k in limits and demand.get(k, Decimal(0)) > limits[k]:
             return f"{k} {demand[k]} > {limits[k]}"
     return ""
+
+
+# --- from the API to the decision and back -----------------------------------------------
+# Whether a job holds an admission is read from its phase alone (the API server is the one
+# record): Queued, no phase yet or Suspended: it does not; Pending, Running, Restarting: it
+# does (jobs that ran before their queue had limits keep running); Succeeded, Failed: done.
+
+HOLDING_PHASES = ("Pending", "Running", "Restarting")
+FINISHED_PHASES = ("Succeeded", "Failed")
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """What the decision needs of one job, taken from its body (kept in a kopf index)."""
+
+    key: Key
+    queue: str
+    priority_class: str | None
+    created: datetime
+    demand: Mapping[str, Decimal]
+    holds: bool
+    waiting: bool  # wants an admission: not finished, not suspended, not holding one
+
+
+def queue_entry(body: Mapping) -> QueueEntry | None:
+    """None for jobs no queue considers: invalid specs, other controllers' jobs."""
+    meta = body.get("metadata") or {}
+    spec, _ = validate_spec(dict(body.get("spec") or {}))
+    if spec is None or not managed_by_troupe(body):
+        return None
+    phase = (body.get("status") or {}).get("phase")
+    holds = phase in HOLDING_PHASES
+    created = meta.get("creationTimestamp") or "1970-01-01T00:00:00Z"
+    return QueueEntry(
+        key=(meta.get("namespace", ""), meta.get("name", "")),
+        queue=spec.scheduling.queue,
+        priority_class=spec.scheduling.priority_class_name,
+        created=datetime.fromisoformat(str(created).replace("Z", "+00:00")),
+        demand=job_demand(spec),
+        holds=holds,
+        waiting=not holds and phase not in FINISHED_PHASES and not spec.run_policy.suspend,
+    )
+
+
+def priority_value(name: str | None, classes: Mapping[str, tuple[int, bool]]) -> int:
+    """`classes`: PriorityClass name -> (value, globalDefault); unknown or none: default, 0."""
+    if name:
+        return classes.get(name, (0, False))[0]
+    return next((value for value, default in classes.values() if default), 0)
+
+
+def decide_for(
+    key: Key,
+    queue_spec: Mapping | None,
+    entries: list[QueueEntry],
+    classes: Mapping[str, tuple[int, bool]],
+    just_admitted: set[Key] = frozenset(),
+) -> Decision | None:
+    """The decision for one job of a queue (None: no TrainingQueue limits it);
+    `just_admitted`: admissions made by this process that the index may not show yet."""
+    if queue_spec is None:
+        return None  # no TrainingQueue of this name: the queue is not limited
+    limits = QueueLimits.from_spec(queue_spec)
+    jobs = [
+        QueuedJob(
+            e.key,
+            priority_value(e.priority_class, classes),
+            e.created,
+            e.demand,
+            e.holds or e.key in just_admitted,
+        )
+        for e in entries
+        if e.holds or e.waiting or e.key in just_admitted
+    ]
+    if key not in {j.key for j in jobs}:
+        return None
+    return decide(limits, jobs)[key]
+
+
+# --- status while waiting, and the pass that records an admission ------------------------
+
+
+def queued_status(stored: Mapping, decision: Decision, now: datetime, generation: int) -> dict:
+    """Phase Queued; the Queued condition carries the reason and the position."""
+    status = {
+        k: v
+        for k, v in stored.items()
+        if k not in ("startTime", "completionTime", "phase", "conditions", "message")
+    }
+    status.update(
+        phase="Queued",
+        conditions=conditions(
+            list(stored.get("conditions") or []),
+            {"Queued": (decision.reason, decision.message)},
+            now,
+            generation,
+        ),
+        message=decision.message,
+        observedGeneration=generation,
+        readyPods=0,
+    )
+    if decision.position is not None:
+        status["queuePosition"] = decision.position
+    else:
+        status.pop("queuePosition", None)
+    return status
+
+
+def admitted_status(stored: Mapping, queue: str, now: datetime, generation: int) -> dict:
+    """Phase Pending before any pod exists, so an admission survives a restart."""
+    status = {k: v for k, v in stored.items() if k not in ("queuePosition", "message")}
+    olds = list(stored.get("conditions") or [])
+    updated = [
+        {
+            **c,
+            "status": "False",
+            "reason": "Admitted",
+            "message": f"admitted by queue {queue}",
+            "lastTransitionTime": timestamp(now),
+            "observedGeneration": generation,
+        }
+        if c.get("type") == "Queued"
+        else c
+        for c in olds
+    ]
+    status.update(
+        phase="Pending",
+        conditions=updated,
+        message=f"admitted by queue {queue}",
+        observedGeneration=generation,
+    )
+    return status

@@ -16,7 +16,9 @@ from troupe.observed import Instance
 from troupe.spec import JobRule, Role, TrainingJobSpec
 
 TERMINAL_PHASES = ("Succeeded", "Failed")
-CONDITION_TYPES = ("Created", "Running", "Restarting", "Succeeded", "Failed", "Suspended")
+CONDITION_TYPES = (
+    "Queued", "Created", "Running", "Restarting", "Succeeded", "Failed", "Suspended",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from troupe import metrics
 from troupe.adapter import Adapter
 from troupe.framework import get_framework
 from troupe.planner import JobView, plan
+from troupe.queueing import Decision
 
 log = logging.getLogger(__name__)
 EXPECTATION_TTL = 30.0
@@ -34,6 +36,9 @@ class JobWorkers:
         self.period = period
         self._workers: dict[Key, _Worker] = {}
         self._phases: dict[Key, str] = {}
+        # (key, body) -> the queue's Decision, or None when no queue limits the job
+        self.admission_for: Callable[[Key, dict], Decision | None] = lambda key, body: None
+        self._just_admitted: dict[Key, float] = {}  # admissions the index may not show yet
 
     def observe(self, key: Key, body: dict, pods_index, services_index) -> None:
         worker = self._workers.get(key)
@@ -48,6 +53,17 @@ class JobWorkers:
         worker = self._workers.get(key)
         if worker:
             worker.wake.set()
+
+    def just_admitted(self) -> set[Key]:
+        now = time.monotonic()
+        self._just_admitted = {k: t for k, t in self._just_admitted.items() if t > now}
+        return set(self._just_admitted)
+
+    def wake_queue(self, queue: str | None) -> None:
+        """A job of `queue` took or gave back room: the others may now be admitted."""
+        for worker in self._workers.values():
+            if queue is None or _queue(worker.body) == queue:
+                worker.wake.set()
 
     def forget(self, key: Key) -> None:
         worker = self._workers.pop(key, None)
@@ -132,7 +148,10 @@ class _Worker:
         body = self.body
         namespace, name = self.key
         job = JobView.from_body(body)
-        result = plan(job, instances, services, datetime.now(UTC), get_framework)
+        admission = self.owner.admission_for(self.key, body)
+        if admission is not None and admission.admitted:  # before any await: no double admit
+            self.owner._just_admitted[self.key] = time.monotonic() + EXPECTATION_TTL
+        result = plan(job, instances, services, datetime.now(UTC), get_framework, admission)
 
         deadline = time.monotonic() + EXPECTATION_TTL
         pod_deletes = [(k, n) for k, n in result.deletes if k == "Pod"]
@@ -172,6 +191,9 @@ class _Worker:
             metrics.JOBS_CREATED.labels(framework).inc()
         if phase == before:
             return
+        if phase in ("Succeeded", "Failed", "Suspended", "Queued"):
+            self.owner._just_admitted.pop(self.key, None)
+        self.owner.wake_queue(_queue(self.body))
         if phase == "Succeeded":
             metrics.JOBS_SUCCEEDED.labels(framework).inc()
         elif phase == "Failed":
@@ -190,6 +212,10 @@ class _Worker:
             started = job.creation
             if started:
                 metrics.TIME_TO_RUNNING.observe((datetime.now(UTC) - started).total_seconds())
+
+
+def _queue(body: dict) -> str:
+    return ((body.get("spec") or {}).get("scheduling") or {}).get("queue") or "default"
 
 
 def _version(body: dict) -> int:

@@ -6,11 +6,8 @@ server's schema validation is what proves the PodGroups Troupe writes are well f
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from support.cluster import REPO
 from support.jobs import Jobs, apply, job_manifest
 from support.waiting import wait_for
 
@@ -18,22 +15,6 @@ PODGROUP_APIS = {
     "volcano": ("scheduling.volcano.sh", "v1beta1"),
     "coscheduling": ("scheduling.x-k8s.io", "v1alpha1"),
 }
-
-
-@pytest.fixture(scope="session")
-def podgroup_crds(kubeconfig) -> None:
-    subprocess.run(
-        [
-            "bash",
-            str(REPO / "hack" / "install-crds-from-modules.sh"),
-            "--apply",
-            kubeconfig,
-            "volcano",
-            "scheduler-plugins",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture

@@ -59,8 +59,14 @@ NAMESPACED_RULES = {
     ("", "configmaps"): {"get", "list", "watch", "create", "delete"},
     ("", "secrets"): {"get", "create", "delete"},
     ("", "events"): {"create", "patch"},
+    ("scheduling.volcano.sh", "podgroups"): {"create", "patch"},
+    ("scheduling.x-k8s.io", "podgroups"): {"create", "patch"},
 }
-CRD_READ = {("apiextensions.k8s.io", "customresourcedefinitions"): {"get", "list", "watch"}}
+CRD_READ = {
+    ("apiextensions.k8s.io", "customresourcedefinitions"): {"get", "list", "watch"},
+    ("troupe.dev", "trainingqueues"): {"get", "list", "watch"},
+    ("scheduling.k8s.io", "priorityclasses"): {"get", "list", "watch"},
+}
 
 
 def granted(role: dict) -> dict[tuple[str, str], set[str]]:

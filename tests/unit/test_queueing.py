@@ -6,15 +6,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from builders import spec_from_yaml
+from builders import FakeCluster, job_body, spec_from_yaml
 
+from troupe.observed import instance_from_pod
+from troupe.planner import JobView, plan
 from troupe.queueing import (
+    Decision,
     QueuedJob,
     QueueLimits,
     decide,
     job_demand,
     managed_by_troupe,
     parse_quantity,
+    queue_entry,
 )
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -126,3 +130,69 @@ def test_demand_counts_replicas_containers_and_init_containers():
 )
 def test_managed_by(managed_by, ours):
     assert managed_by_troupe({"spec": {"managedBy": managed_by}}) is ours
+
+
+# --- the planner's queue gate ------------------------------------------------------------
+
+JOB = """
+metadata: {name: j}
+spec:
+  scheduling: {queue: research}
+  roles:
+    - {name: worker, replicas: 2, template: {spec: {containers: [{name: main, image: busybox}]}}}
+"""
+WAIT = Decision(False, "Waiting", "position 3 in the queue: maxRunningJobs reached", 3)
+ADMIT = Decision(True, "Admitted", "admitted")
+
+
+def _pass(cluster, decision):
+    instances = [instance_from_pod(p) for p in cluster.pods.values()]
+    result = plan(
+        JobView.from_body(cluster.body),
+        instances,
+        cluster.services,
+        cluster.now,
+        cluster.framework,
+        decision,
+    )
+    cluster.body["status"] = result.status
+    return result
+
+
+def test_a_waiting_job_is_queued_with_reason_and_position_and_no_pods():
+    cluster = FakeCluster(JOB)
+    result = _pass(cluster, WAIT)
+    assert result.creates == []
+    assert cluster.status["phase"] == "Queued" and cluster.status["queuePosition"] == 3
+    cond = cluster.condition("Queued")
+    assert (cond["status"], cond["reason"]) == ("True", "Waiting")
+
+
+def test_admission_is_recorded_before_any_pod_is_created():
+    cluster = FakeCluster(JOB)
+    _pass(cluster, WAIT)
+    recorded = _pass(cluster, ADMIT)
+    assert recorded.creates == [] and recorded.requeue_after == 0
+    assert cluster.status["phase"] == "Pending" and "queuePosition" not in cluster.status
+    assert (cluster.condition("Queued")["status"], cluster.condition("Queued")["reason"]) == (
+        "False",
+        "Admitted",
+    )
+    created = _pass(cluster, ADMIT)
+    assert [m["kind"] for m in created.creates].count("Pod") == 2
+
+
+def test_a_job_holding_an_admission_is_not_gated_again():
+    cluster = FakeCluster(JOB)
+    cluster.reconcile()  # no queue: admitted as before
+    assert cluster.status["phase"] == "Pending"
+    assert _pass(cluster, WAIT).creates == []  # pods exist already; nothing deleted either
+    assert cluster.status["phase"] == "Pending"
+
+
+def test_queue_entry_reads_holding_from_the_phase():
+    body = job_body(JOB, status={"phase": "Running"})
+    entry = queue_entry(body)
+    assert (entry.queue, entry.holds, entry.waiting) == ("research", True, False)
+    assert queue_entry(job_body(JOB, status={"phase": "Queued"})).waiting
+    assert not queue_entry(job_body(JOB, status={"phase": "Succeeded"})).waiting

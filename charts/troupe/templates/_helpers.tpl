@@ -64,4 +64,7 @@ The rules the operator needs in every namespace it watches, and nothing more:
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
+- apiGroups: ["scheduling.volcano.sh", "scheduling.x-k8s.io"]
+  resources: ["podgroups"]
+  verbs: ["create", "patch"]
 {{- end -}}
