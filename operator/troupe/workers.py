@@ -19,9 +19,11 @@ from datetime import UTC, datetime
 
 from troupe import metrics
 from troupe.adapter import Adapter
+from troupe.events import coalesce
 from troupe.framework import get_framework
 from troupe.planner import JobView, plan
 from troupe.queueing import Decision
+from troupe.throttle import counters_only
 
 log = logging.getLogger(__name__)
 EXPECTATION_TTL = 30.0
@@ -31,9 +33,10 @@ Key = tuple[str, str]
 
 
 class JobWorkers:
-    def __init__(self, adapter: Adapter, period: float = 30.0):
+    def __init__(self, adapter: Adapter, period: float = 30.0, counter_interval: float = 2.0):
         self.adapter = adapter
         self.period = period
+        self.counter_interval = counter_interval  # least time between counter-only writes
         self._workers: dict[Key, _Worker] = {}
         self._phases: dict[Key, str] = {}
         # (key, body) -> the queue's Decision, or None when no queue limits the job
@@ -98,6 +101,7 @@ class _Worker:
         self.task: asyncio.Task | None = None
         self.expect_present: dict[str, float] = {}
         self.expect_gone: dict[str, float] = {}
+        self.counters_due = 0.0  # monotonic time before which pod counters may wait
 
     def update_body(self, body: dict) -> None:
         """Keep the newest version: a watch event may trail our own status patch."""
@@ -168,19 +172,28 @@ class _Worker:
         await self.owner.adapter.patch_all(namespace, result.patches)
 
         old_status = body.get("status") or {}
-        updated = await self.owner.adapter.patch_status(namespace, name, old_status, result.status)
-        if updated:
-            self.update_body(updated)
+        wait = result.requeue_after
+        now = time.monotonic()
+        if counters_only(old_status, result.status) and now < self.counters_due:
+            flush = self.counters_due - now  # pod counters only: batch them with what follows
+            wait = flush if wait is None else min(wait, flush)
+        else:
+            updated = await self.owner.adapter.patch_status(
+                namespace, name, old_status, result.status
+            )
+            if updated:
+                self.update_body(updated)
+                self.counters_due = time.monotonic() + self.owner.counter_interval
         self._record(job, old_status, result.status)
         await asyncio.gather(
             *(
-                self.owner.adapter.post_event(body, e.type, e.reason, e.message)
-                for e in result.events
+                self.owner.adapter.post_event(body, type_, reason, message)
+                for type_, reason, message in coalesce(result.events)
             )
         )
         if result.delete_job:
             await self.owner.adapter.delete_job(namespace, name)
-        return result.requeue_after
+        return wait
 
     def _record(self, job: JobView, old: dict, new: dict) -> None:
         """Metrics on phase changes only, so a resync never counts twice."""
