@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from troupe import metrics
+from troupe import metrics, naming
 from troupe.adapter import Adapter
 from troupe.events import coalesce
 from troupe.framework import get_framework
@@ -164,6 +164,9 @@ class _Worker:
         await self.owner.adapter.update_all(namespace, result.updates)
         for manifest in result.creates:
             kind, child = manifest["kind"], manifest["metadata"]["name"]
+            labels = manifest["metadata"].get("labels") or {}
+            if labels.get(naming.JOB_LABEL) != name:
+                continue  # not in our indexes (e.g. a rendezvous Service): nothing to await
             if kind == "Pod":
                 self.expect_present[child] = deadline
             elif kind == "Service":

@@ -150,6 +150,54 @@ def test_operator_under_the_chart_identity_runs_jobs(kubeconfig, release, core, 
         proc.stop()
 
 
+def test_elastic_pytorch_under_the_chart_identity(kubeconfig, release, core, custom, tmp_path):
+    """Elastic jobs need more than plain ones: a rendezvous Deployment, membership
+    ConfigMap patches and join labels on pods."""
+    sa_config = _service_account_kubeconfig(
+        kubeconfig, release["system"], release["sa"], tmp_path / "sa.kubeconfig"
+    )
+    ns = release["watched"]
+    proc = OperatorProcess(sa_config, tmp_path / "operator.log", "-n", ns)
+    proc.start()
+    try:
+        jobs = Jobs(core, custom, ns)
+        apply(
+            kubeconfig,
+            ns,
+            job_manifest(
+                "ela",
+                [
+                    {
+                        "name": "worker",
+                        "replicas": 2,
+                        "restartPolicy": "OnFailure",
+                        "elastic": {"minReplicas": 1, "maxReplicas": 3},
+                    }
+                ],
+                framework="pytorch",
+            ),
+        )
+        jobs.wait_pods("ela", 2, "worker", running=True)
+        wait_for(
+            lambda: len((jobs.status("ela").get("membership") or {}).get("members") or []) == 2,
+            what="two members",
+            show=proc.log_tail,
+        )
+        generation = jobs.status("ela")["membership"]["generation"]
+        apps = client.AppsV1Api(core.api_client)
+        assert apps.read_namespaced_deployment("ela-rdzv", ns).spec.replicas == 1
+        core.delete_namespaced_pod("ela-worker-1", ns)
+        wait_for(
+            lambda: jobs.status("ela")["membership"]["generation"] > generation,
+            what="membership moved",
+            show=proc.log_tail,
+        )
+        jobs.wait_pods("ela", 2, "worker", running=True)
+        assert "Forbidden" not in proc.log_tail(400), proc.log_tail(400)
+    finally:
+        proc.stop()
+
+
 @pytest.mark.parametrize(
     "verb, group, resource, where, allowed",
     [

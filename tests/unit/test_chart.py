@@ -54,9 +54,10 @@ def container(docs: list[dict]) -> dict:
 NAMESPACED_RULES = {
     ("troupe.dev", "trainingjobs"): {"get", "list", "watch", "delete"},
     ("troupe.dev", "trainingjobs/status"): {"get", "patch", "update"},
-    ("", "pods"): {"get", "list", "watch", "create", "delete"},
+    ("", "pods"): {"get", "list", "watch", "create", "delete", "patch"},
     ("", "services"): {"get", "list", "watch", "create", "delete"},
-    ("", "configmaps"): {"get", "list", "watch", "create", "delete"},
+    ("", "configmaps"): {"get", "list", "watch", "create", "delete", "patch"},
+    ("apps", "deployments"): {"get", "create", "delete"},
     ("", "secrets"): {"get", "create", "delete"},
     ("", "events"): {"create", "patch"},
     ("scheduling.volcano.sh", "podgroups"): {"create", "patch"},

@@ -40,7 +40,9 @@ The rules the operator needs in every namespace it watches, and nothing more:
 - trainingjobs: read and watch (kopf), delete (ttlSecondsAfterFinished); no create/update/
   patch of the object itself: the operator writes only its status.
 - pods, services, configmaps: the children it creates and deletes (configmaps for
-  frameworks that ship config files); pods create also covers the webhook's dry-run.
+  frameworks that ship config files); pods create also covers the webhook's dry-run;
+  patch of pods (elastic join generation) and configmaps (elastic membership).
+- deployments: the per-job rendezvous store of elastic pytorch jobs.
 - secrets: create, get and delete the ones frameworks create (e.g. MPI SSH keys); no
   list or watch, so it cannot read Secrets it does not know by name.
 - events: one per child create/delete and per phase change.
@@ -53,11 +55,14 @@ The rules the operator needs in every namespace it watches, and nothing more:
   resources: ["trainingjobs/status"]
   verbs: ["get", "patch", "update"]
 - apiGroups: [""]
-  resources: ["pods"]
-  verbs: ["get", "list", "watch", "create", "delete"]
+  resources: ["pods", "configmaps"]
+  verbs: ["get", "list", "watch", "create", "delete", "patch"]
 - apiGroups: [""]
-  resources: ["services", "configmaps"]
+  resources: ["services"]
   verbs: ["get", "list", "watch", "create", "delete"]
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get", "create", "delete"]
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "create", "delete"]
