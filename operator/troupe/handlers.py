@@ -38,7 +38,6 @@ def configure(settings: kopf.OperatorSettings, **_) -> None:
     settings.watching.server_timeout = 300
     settings.watching.client_timeout = 330
     settings.networking.request_timeout = 60
-    settings.batching.worker_limit = 1000
     # Watching named namespaces needs no cluster-wide discovery (and no RBAC for it).
     settings.scanning.disabled = NAMESPACED
     if WEBHOOK:

@@ -21,6 +21,15 @@ def _without_counters(status: dict) -> dict:
     return kept
 
 
+def _all_ready(status: dict) -> bool:
+    return bool(status.get("totalPods")) and status.get("readyPods") == status.get("totalPods")
+
+
 def counters_only(old: dict, new: dict) -> bool:
-    """True when `new` differs from `old` in pod counters and nothing else."""
+    """True when `new` differs from `old` in pod counters and nothing else.
+
+    Every pod becoming ready is a milestone people wait on, so it is never held back.
+    """
+    if _all_ready(new) and not _all_ready(old):
+        return False
     return old != new and _without_counters(old) == _without_counters(new)

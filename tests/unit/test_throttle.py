@@ -44,3 +44,7 @@ def test_a_new_role_entry_is_written_at_once():
     new = copy.deepcopy(RUNNING)
     new["roles"].append({"name": "ps", "replicas": 1})
     assert not counters_only(RUNNING, new)
+
+
+def test_the_last_pod_becoming_ready_is_written_at_once():
+    assert not counters_only(RUNNING, _with(readyPods=3, role_ready=3, role_pending=0))
