@@ -10,8 +10,8 @@ import os
 import kopf
 from kubernetes import client, config
 
-from troupe import handlers, metrics
-from troupe.adapter import Adapter
+from troupe import handlers, kueue, metrics
+from troupe.adapter import Adapter, served
 from troupe.workers import JobWorkers
 
 
@@ -59,6 +59,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="let the operator keep a ValidatingWebhookConfiguration NAME "
         "(local runs; the Helm chart ships its own)",
     )
+    parser.add_argument(
+        "--kueue",
+        choices=("auto", "on", "off"),
+        default=os.environ.get("TROUPE_KUEUE", "auto"),
+        help="queue jobs labelled kueue.x-k8s.io/queue-name through Kueue Workloads; auto: "
+        "when the API server serves Kueue's Workload CRD at startup",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -87,6 +94,18 @@ def _webhook_options(args: argparse.Namespace) -> dict | None:
     }
 
 
+def _with_kueue(choice: str, api: client.ApiClient) -> bool:
+    if choice != "auto":
+        return choice == "on"
+    found = served(api, kueue.API_VERSION, "workloads")
+    logging.getLogger(__name__).info(
+        "Kueue's Workload CRD %s: Kueue support %s",
+        "found" if found else "not found",
+        "on" if found else "off (labelled jobs wait as KueueUnavailable)",
+    )
+    return found
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(
@@ -102,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         JobWorkers(Adapter(api, args.api_concurrency), period=args.resync_seconds),
         webhook=_webhook_options(args),
         namespaced=bool(args.namespace),
+        with_kueue=_with_kueue(args.kueue, api),
     )
     kopf.run(
         loop=loop,

@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 
 # Objects a pod may mount or need must exist before the pod is created.
 _FIRST_KINDS = ("ConfigMap", "Secret", "Service", "PodGroup")
+# Custom kinds the operator deletes: kind -> (group, version, plural)
+_CUSTOM = {
+    "TrainingJob": (GROUP, VERSION, PLURAL),
+    "Workload": ("kueue.x-k8s.io", "v1beta1", "workloads"),
+}
 _ORIGIN = "troupe-operator"
 
 
@@ -69,6 +74,35 @@ class Adapter:
                 return None
             metrics.API_ERRORS.labels("patch", "trainingjobs").inc()
             raise
+
+    async def patch_custom_status_all(
+        self, namespace: str, patches: list[tuple[str, str, str, dict]]
+    ) -> bool:
+        """Merge-patch custom objects' status subresources (a Kueue Workload's conditions).
+        A patch carrying a stale resourceVersion is refused (409): False, plan again."""
+        results = await asyncio.gather(*(self._patch_custom_status(namespace, *p) for p in patches))
+        return all(results)
+
+    async def _patch_custom_status(
+        self, namespace: str, api_version: str, kind: str, name: str, patch: dict
+    ) -> bool:
+        group, version = api_version.split("/")
+        try:
+            await self._call(
+                self._custom.patch_namespaced_custom_object_status,
+                group,
+                version,
+                namespace,
+                kind.lower() + "s",
+                name,
+                patch,
+            )
+        except client.ApiException as exc:
+            if exc.status in (404, 409):
+                return exc.status == 404
+            metrics.API_ERRORS.labels("patch", kind.lower()).inc()
+            raise
+        return True
 
     async def delete_job(self, namespace: str, name: str) -> None:
         await self._delete(namespace, "TrainingJob", name)
@@ -170,13 +204,12 @@ class Adapter:
 
     async def _delete(self, namespace: str, kind: str, name: str) -> None:
         try:
-            if kind == "TrainingJob":
+            if kind in _CUSTOM:
                 await self._call(
                     self._custom.delete_namespaced_custom_object,
-                    GROUP,
-                    VERSION,
+                    *_CUSTOM[kind][:2],
                     namespace,
-                    PLURAL,
+                    _CUSTOM[kind][2],
                     name,
                     propagation_policy="Background",
                 )
@@ -188,6 +221,19 @@ class Adapter:
                 return
             metrics.API_ERRORS.labels("delete", kind.lower()).inc()
             raise
+
+
+def served(api_client: client.ApiClient, group_version: str, plural: str) -> bool:
+    """Whether the API server serves `plural` in `group_version` (discovery, readable by
+    every authenticated client); False when the group is not served at all."""
+    group, version = group_version.split("/")
+    try:
+        found = client.CustomObjectsApi(api_client).get_api_resources(group, version)
+    except client.ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return any(r.name == plural for r in found.resources or [])
 
 
 def _creator(core, custom, kind: str, manifest: dict):

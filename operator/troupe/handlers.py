@@ -11,7 +11,7 @@ import logging
 
 import kopf
 
-from troupe import naming, queueing
+from troupe import kueue, naming, queueing
 from troupe.admission import review_spec, sample_pods
 from troupe.observed import instance_from_pod
 from troupe.workers import JobWorkers
@@ -21,11 +21,23 @@ _SELECTOR = {naming.JOB_LABEL: kopf.PRESENT}
 WORKERS: JobWorkers | None = None
 WEBHOOK: dict | None = None  # kopf.WebhookServer arguments + "managed"; None: no webhook
 NAMESPACED = False
+KUEUE = False  # Kueue's Workload CRD was served when the operator started
 
 
-def install(workers: JobWorkers, webhook: dict | None = None, namespaced: bool = False) -> None:
-    global WORKERS, WEBHOOK, NAMESPACED
-    WORKERS, WEBHOOK, NAMESPACED = workers, webhook, namespaced
+def install(
+    workers: JobWorkers,
+    webhook: dict | None = None,
+    namespaced: bool = False,
+    with_kueue: bool = False,
+) -> None:
+    global WORKERS, WEBHOOK, NAMESPACED, KUEUE
+    WORKERS, WEBHOOK, NAMESPACED, KUEUE = workers, webhook, namespaced, with_kueue
+    if with_kueue:  # watching a resource the API server does not serve would fail startup
+        kopf.index(kueue.GROUP, kueue.VERSION, "workloads", id="kueue_workloads")(kueue_workloads)
+        kopf.index(kueue.GROUP, kueue.VERSION, "resourceflavors", id="kueue_flavors")(kueue_flavors)
+        kopf.on.event(kueue.GROUP, kueue.VERSION, "workloads", id="kueue-workload-changed")(
+            workload_changed
+        )
     if webhook:  # kopf refuses to start with admission handlers but no webhook server
         kopf.on.validate(naming.GROUP, naming.VERSION, naming.PLURAL, id="validate-trainingjob")(
             validate_job
@@ -93,6 +105,37 @@ async def queue_changed(name, **_) -> None:
     WORKERS.wake_queue(name)
 
 
+def _owner_job(body) -> str | None:
+    """The TrainingJob that controls a Workload (Troupe creates it with that reference)."""
+    for ref in (body.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("kind") == naming.KIND and ref.get("apiVersion") == naming.API_VERSION:
+            return ref.get("name")
+    return None
+
+
+def kueue_workloads(namespace, body, **_):
+    """Kueue Workloads by (namespace, owning job); registered only when Kueue is installed."""
+    job = _owner_job(body)
+    return {(namespace, job): dict(body)} if job else None
+
+
+def kueue_flavors(name, spec, **_):
+    return {name: dict(spec)}
+
+
+async def workload_changed(namespace, body, **_) -> None:
+    job = _owner_job(body)
+    if job:
+        WORKERS.wake((namespace, job))
+
+
+def _kueue_state(key, kueue_workloads, kueue_flavors) -> kueue.Observed:
+    if kueue_workloads is None or kueue_flavors is None:
+        return kueue.Observed(available=False)
+    flavors = {n: v for n, values in kueue_flavors.items() for v in values}
+    return kueue.Observed(True, tuple(kueue_workloads.get(key, [])), flavors)
+
+
 def _admission(key, body, queued_jobs, training_queues, priority_classes):
     """The built-in queue's decision for one job, from the indexes plus its newest body."""
     entry = queueing.queue_entry(body)
@@ -115,12 +158,15 @@ async def job_changed(
     queued_jobs,
     training_queues,
     priority_classes,
+    kueue_workloads=None,
+    kueue_flavors=None,
     **_,
 ) -> None:
     key = (namespace, name)
     WORKERS.admission_for = lambda k, b: _admission(
         k, b, queued_jobs, training_queues, priority_classes
     )
+    WORKERS.kueue_for = lambda k: _kueue_state(k, kueue_workloads, kueue_flavors)
     if type == "DELETED" or not queueing.managed_by_troupe(body):
         WORKERS.forget(key)  # a job another controller manages (MultiKueue) is left alone
         return

@@ -9,11 +9,12 @@ and creates, role and job status, cleanPodPolicy on finishing.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from troupe import dag, elastic, gang, naming, policies, queueing
+from troupe import dag, elastic, gang, kueue, naming, policies, queueing
 from troupe.errors import FieldError, UnknownFramework
 from troupe.framework import Framework, InstanceContext, JobContext, apply_defaults
 from troupe.observed import Instance
@@ -48,6 +49,7 @@ class JobView:
     status: dict
     spec_errors: tuple[FieldError, ...] = ()
     framework_name: str = "generic"
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_body(cls, body: Mapping) -> JobView:
@@ -64,6 +66,7 @@ class JobView:
             status=dict(body.get("status") or {}),
             spec_errors=tuple(errors),
             framework_name=str(raw.get("framework", "generic")),
+            labels=dict(meta.get("labels") or {}),
         )
 
 
@@ -80,6 +83,8 @@ class Plan:
     deletes: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
     patches: list[tuple[str, str, dict]] = field(default_factory=list)  # (kind, name, merge)
     updates: list[dict] = field(default_factory=list)  # merged onto objects that exist
+    # (apiVersion, kind, name, merge patch) on a custom object's status subresource
+    status_patches: list[tuple[str, str, str, dict]] = field(default_factory=list)
     status: dict = field(default_factory=dict)  # the complete desired status
     events: list[Event] = field(default_factory=list)
     delete_job: bool = False
@@ -102,23 +107,46 @@ def plan(
     now: datetime,
     framework: Framework | FrameworkLookup,
     admission: queueing.Decision | None = None,
+    kueue_state: kueue.Observed | None = None,
 ) -> Plan:
     """Decide every action for one job. `framework` may be the plugin or a lookup by id.
 
     `admission`: the queue's decision (queueing.py); None runs the job without one.
+    `kueue_state`: the job's Workloads and the ResourceFlavors, for a job labelled
+    `kueue.x-k8s.io/queue-name` (Kueue then decides instead of the built-in queue);
+    None: the operator runs without Kueue.
     """
     stored = job.status or {}
     resolved, errors = _resolve(job, framework)
     if errors:
         return _invalid(job, errors, now)
     spec = apply_defaults(elastic.resolve(job.spec), resolved)
+    queue = kueue.queue_name(job.labels)
+    state = kueue_state or kueue.Observed(available=False)
     if stored.get("phase") in TERMINAL_PHASES and not _was_invalid(stored):
-        return _finished(job, spec, instances, now, stored)
+        result = _finished(job, spec, instances, now, stored)
+        return _finish_workload(result, job, state, now) if queue else result
     if spec.run_policy.suspend:
-        return _suspended(job, instances, now)
-    if admission is not None and stored.get("phase") not in queueing.HOLDING_PHASES:
+        result = _suspended(job, instances, now)
+        if queue and not instances:  # stopped: the quota goes back, resuming queues again
+            result.deletes += [("Workload", kueue.name_of(w)) for w in state.workloads]
+        return result
+    placement: dict = {}
+    if queue:
+        gate = kueue.gate(
+            job.name, job.namespace, job.uid, queue, spec, state, bool(instances), now
+        )
+        if not gate.admitted:
+            return _kueue_wait(job, instances, gate, now)
+        spec, placement = kueue.admitted_spec(spec, gate.counts), gate.placement
+        deletes = [("Workload", n) for n in gate.delete]
+    elif admission is not None and stored.get("phase") not in queueing.HOLDING_PHASES:
         return _queue_gate(job, spec, instances, admission, now)
-    return _Reconcile(job, spec, resolved, instances, services, now).run()
+    result = _Reconcile(job, spec, resolved, instances, services, now, placement).run()
+    if queue:
+        result.deletes += deletes
+        result = _finish_workload(result, job, state, now)
+    return result
 
 
 def _resolve(job: JobView, framework) -> tuple[Framework | None, list[FieldError]]:
@@ -224,11 +252,63 @@ def _queue_gate(job, spec, instances, admission, now) -> Plan:
     )
 
 
+def _kueue_wait(job: JobView, instances: list[Instance], gate: kueue.Gate, now) -> Plan:
+    """Not admitted by Kueue (or evicted): no pods, phase Queued with Kueue's reason;
+    the Workload created, replaced or released as the gate says."""
+    stored = job.status or {}
+    deletes = [("Pod", i.name) for i in sorted(instances, key=_by_name) if not i.deleting]
+    decision = queueing.Decision(False, gate.reason, gate.message)
+    verdict = _Verdict("Queued", gate.reason, gate.message)
+    result = Plan(
+        deletes=deletes + [("Workload", n) for n in gate.delete],
+        status=queueing.queued_status(stored, decision, now, job.generation),
+        events=_deletion_events(deletes) + _phase_events(stored, verdict),
+    )
+    if gate.create is not None:
+        manifest = copy.deepcopy(gate.create)
+        manifest["metadata"]["ownerReferences"] = [_job_owner(job)]
+        result.creates.append(manifest)
+        result.events.append(
+            Event("Normal", "CreatedWorkload", f"created workload {manifest['metadata']['name']}")
+        )
+    if gate.release is not None:
+        name, patch = gate.release
+        result.status_patches.append((kueue.API_VERSION, "Workload", name, patch))
+    return result
+
+
+def _finish_workload(result: Plan, job: JobView, state: kueue.Observed, now) -> Plan:
+    """A finished job marks its Workloads Finished: Kueue gives their quota back."""
+    phase = (result.status or {}).get("phase")
+    if phase not in TERMINAL_PHASES:
+        return result
+    message = result.status.get("message") or phase
+    for body in state.workloads:
+        patch = kueue.finish_patch(body, phase == "Succeeded", message, now)
+        if patch is not None:
+            result.status_patches.append(
+                (kueue.API_VERSION, "Workload", kueue.name_of(body), patch)
+            )
+    return result
+
+
+def _job_owner(job: JobView) -> dict:
+    return {
+        "apiVersion": naming.API_VERSION,
+        "kind": naming.KIND,
+        "name": job.name,
+        "uid": job.uid,
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
 class _Reconcile:
     """One pass over a valid, running job; fields hold what the steps share."""
 
-    def __init__(self, job, spec, framework, instances, services, now):
+    def __init__(self, job, spec, framework, instances, services, now, placement=None):
         self.job, self.spec, self.framework, self.now = job, spec, framework, now
+        self.placement = placement or {}  # role -> Kueue's (nodeSelector, tolerations)
         self.services = services
         self.stored = job.status or {}
         self.generation = self.stored.get("restartGeneration", 0)
@@ -388,6 +468,8 @@ class _Reconcile:
 
     def _render_pod(self, instance: InstanceContext) -> dict:
         pod = render_pod(instance, self.framework)
+        if instance.role in self.placement:
+            kueue.place_pod(pod, *self.placement[instance.role])
         return elastic.mount_membership(pod, self.job.name) if self.elastic else pod
 
     def _elastic_step(self, live: list[Instance], ctx: JobContext) -> elastic.ElasticStep | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from troupe import kueue
 from troupe.spec import TrainingJobSpec, validate_spec
 from troupe.status import conditions, timestamp
 
@@ -196,8 +197,8 @@ def queue_entry(body: Mapping) -> QueueEntry | None:
     """None for jobs no queue considers: invalid specs, other controllers' jobs."""
     meta = body.get("metadata") or {}
     spec, _ = validate_spec(dict(body.get("spec") or {}))
-    if spec is None or not managed_by_troupe(body):
-        return None
+    if spec is None or not managed_by_troupe(body) or kueue.queue_name(meta.get("labels")):
+        return None  # Kueue queues a labelled job instead
     phase = (body.get("status") or {}).get("phase")
     holds = phase in HOLDING_PHASES
     created = meta.get("creationTimestamp") or "1970-01-01T00:00:00Z"

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from troupe import metrics, naming
+from troupe import kueue, metrics, naming
 from troupe.adapter import Adapter
 from troupe.events import coalesce
 from troupe.framework import get_framework
@@ -42,6 +42,8 @@ class JobWorkers:
         # (key, body) -> the queue's Decision, or None when no queue limits the job
         self.admission_for: Callable[[Key, dict], Decision | None] = lambda key, body: None
         self._just_admitted: dict[Key, float] = {}  # admissions the index may not show yet
+        # key -> the job's Kueue Workloads and the ResourceFlavors (handlers.py)
+        self.kueue_for: Callable[[Key], kueue.Observed] = lambda key: kueue.Observed(False)
 
     def observe(self, key: Key, body: dict, pods_index, services_index) -> None:
         worker = self._workers.get(key)
@@ -155,7 +157,15 @@ class _Worker:
         admission = self.owner.admission_for(self.key, body)
         if admission is not None and admission.admitted:  # before any await: no double admit
             self.owner._just_admitted[self.key] = time.monotonic() + EXPECTATION_TTL
-        result = plan(job, instances, services, datetime.now(UTC), get_framework, admission)
+        result = plan(
+            job,
+            instances,
+            services,
+            datetime.now(UTC),
+            get_framework,
+            admission,
+            self.owner.kueue_for(self.key),
+        )
 
         deadline = time.monotonic() + EXPECTATION_TTL
         pod_deletes = [(k, n) for k, n in result.deletes if k == "Pod"]
@@ -173,9 +183,10 @@ class _Worker:
                 self.expect_present[f"svc/{child}"] = deadline
         await self.owner.adapter.create_all(namespace, result.creates)
         await self.owner.adapter.patch_all(namespace, result.patches)
+        written = await self.owner.adapter.patch_custom_status_all(namespace, result.status_patches)
 
         old_status = body.get("status") or {}
-        wait = result.requeue_after
+        wait = result.requeue_after if written else 0.5  # a stale Workload: read, redo
         now = time.monotonic()
         if counters_only(old_status, result.status) and now < self.counters_due:
             flush = self.counters_due - now  # pod counters only: batch them with what follows

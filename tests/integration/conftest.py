@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import socket
 import subprocess
+import urllib.request
 import uuid
 
 import pytest
@@ -11,6 +14,7 @@ from kubernetes import client, config
 
 from support.cluster import REPO, ensure_cluster
 from support.operator import OperatorProcess, kubectl
+from support.waiting import wait_for
 
 
 def pytest_collection_modifyitems(items):
@@ -63,7 +67,19 @@ def crd_installed(kubeconfig) -> None:
 
 
 @pytest.fixture(scope="session")
-def operator(kubeconfig, crd_installed, tmp_path_factory):
+def kueue_crds(kubeconfig) -> None:
+    """Kueue's CRDs from the sigs.k8s.io/kueue module (cheap once cached); the operator
+    finds them at startup and turns its Kueue support on."""
+    subprocess.run(
+        ["bash", str(REPO / "hack" / "install-crds-from-modules.sh"), "--apply", kubeconfig]
+        + ["kueue"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="session")
+def operator(kubeconfig, crd_installed, kueue_crds, tmp_path_factory):
     """The operator as users run it: `python -m troupe` in its own process, all namespaces."""
     proc = OperatorProcess(kubeconfig, tmp_path_factory.mktemp("operator") / "operator.log")
     proc.start()
@@ -132,4 +148,98 @@ profiles:
   pluginConfig:
   - name: Coscheduling
     args: {{permitWaitingTimeSeconds: 5}}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def kueue_controller(kubeconfig, kueue_crds, core, tmp_path_factory):
+    """Kueue's controller manager, built from its Go module, on the host against the test
+    cluster. Its webhooks are never registered with the API server (our Workloads need no
+    defaulting); the webhook server still starts, so Kueue's internal cert management makes
+    its certificate into a Secret, which we copy to the cert dir a pod would mount."""
+    out = subprocess.run(
+        ["bash", str(REPO / "hack" / "build-addons.sh"), "kueue"],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    binary = out.stdout.strip().splitlines()[-1] + "/kueue"
+    work = tmp_path_factory.mktemp("kueue")
+    certs = work / "certs"
+    certs.mkdir()
+    health = _free_port()
+    (work / "config.yaml").write_text(
+        KUEUE_CONFIG.format(health=health, webhook=_free_port(), certs=certs)
+    )
+    for create in (
+        lambda: core.create_namespace({"metadata": {"name": KUEUE_NAMESPACE}}),
+        lambda: core.create_namespaced_secret(
+            KUEUE_NAMESPACE, {"metadata": {"name": "kueue-webhook-server-cert"}}
+        ),
+    ):
+        try:
+            create()
+        except client.ApiException as exc:
+            if exc.status != 409:
+                raise
+    log = open(work / "kueue.log", "wb")  # noqa: SIM115 - owned by the child process
+    proc = subprocess.Popen(
+        [binary, "--config", str(work / "config.yaml")]
+        + ["--feature-gates=VisibilityOnDemand=false", "--zap-log-level=info"],
+        env=dict(os.environ, KUBECONFIG=kubeconfig),
+        stdout=log,
+        stderr=log,
+    )
+
+    def tail() -> str:
+        return (work / "kueue.log").read_text(errors="replace")[-3000:]
+
+    data = wait_for(
+        lambda: (
+            (
+                core.read_namespaced_secret("kueue-webhook-server-cert", KUEUE_NAMESPACE).data or {}
+            ).get("tls.key")
+            and core.read_namespaced_secret("kueue-webhook-server-cert", KUEUE_NAMESPACE).data
+        ),
+        timeout=60,
+        what="Kueue's webhook certificate in its Secret",
+        show=tail,
+    )
+    for key in ("tls.crt", "tls.key"):
+        (certs / key).write_bytes(base64.b64decode(data[key]))
+
+    def ready():
+        assert proc.poll() is None, f"kueue exited: {tail()}"
+        with urllib.request.urlopen(f"http://127.0.0.1:{health}/readyz", timeout=2) as rsp:
+            return rsp.status == 200
+
+    wait_for(ready, timeout=90, what="Kueue ready", show=tail)
+    proc.log_tail = tail
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=15)
+
+
+KUEUE_NAMESPACE = "kueue-system"
+KUEUE_CONFIG = """\
+apiVersion: config.kueue.x-k8s.io/v1beta1
+kind: Configuration
+namespace: kueue-system
+health: {{healthProbeBindAddress: "127.0.0.1:{health}"}}
+metrics: {{bindAddress: "0"}}
+webhook: {{port: {webhook}, host: 127.0.0.1, certDir: "{certs}"}}
+leaderElection: {{leaderElect: false}}
+internalCertManagement:
+  enable: true
+  webhookServiceName: kueue-webhook-service
+  webhookSecretName: kueue-webhook-server-cert
+integrations:
+  frameworks: ["batch/job"]
+  externalFrameworks: ["TrainingJob.v1alpha1.troupe.dev"]
 """

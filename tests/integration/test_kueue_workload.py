@@ -1,25 +1,10 @@
 """The Workload Troupe builds is accepted by a real API server with Kueue's CRDs, taken from
-the sigs.k8s.io/kueue module (the controller itself is not yet run in these tests)."""
+the sigs.k8s.io/kueue module (test_kueue.py runs the controller itself)."""
 
 from __future__ import annotations
 
-import subprocess
-
-import pytest
-
-from support.cluster import REPO
 from troupe import kueue
 from troupe.spec import parse_spec
-
-
-@pytest.fixture(scope="session")
-def kueue_crds(kubeconfig) -> None:
-    subprocess.run(
-        ["bash", str(REPO / "hack" / "install-crds-from-modules.sh"), "--apply", kubeconfig]
-        + ["kueue"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def test_workload_with_elastic_min_count_is_accepted(namespace, custom, kueue_crds):

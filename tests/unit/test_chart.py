@@ -62,11 +62,14 @@ NAMESPACED_RULES = {
     ("", "events"): {"create", "patch"},
     ("scheduling.volcano.sh", "podgroups"): {"create", "patch"},
     ("scheduling.x-k8s.io", "podgroups"): {"create", "patch"},
+    ("kueue.x-k8s.io", "workloads"): {"get", "list", "watch", "create", "delete"},
+    ("kueue.x-k8s.io", "workloads/status"): {"get", "patch"},
 }
 CRD_READ = {
     ("apiextensions.k8s.io", "customresourcedefinitions"): {"get", "list", "watch"},
     ("troupe.dev", "trainingqueues"): {"get", "list", "watch"},
     ("scheduling.k8s.io", "priorityclasses"): {"get", "list", "watch"},
+    ("kueue.x-k8s.io", "resourceflavors"): {"get", "list", "watch"},
 }
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from builders import spec_from_yaml
+import copy
+
+from builders import JOB_UID, NOW, job_body, spec_from_yaml
 
 from troupe import kueue
+from troupe.framework import get_framework
+from troupe.observed import instance_from_pod
+from troupe.planner import JobView, plan
 
 SPEC = spec_from_yaml(
     """
@@ -60,3 +65,111 @@ def test_admitted_flavors_become_node_selectors_and_tolerations():
     assert placement == {"master": ({"pool": "cpu"}, []), "worker": ({"gpu": "a100"}, [taint])}
     pod = kueue.place_pod({"spec": {"nodeSelector": {"gpu": "mine"}}}, *placement["worker"])
     assert pod["spec"] == {"nodeSelector": {"gpu": "mine"}, "tolerations": [taint]}
+
+
+# --- the gate, through the planner -------------------------------------------------------
+
+LABELLED = """
+metadata:
+  name: job
+  labels: {kueue.x-k8s.io/queue-name: team-a}
+spec:
+  roles:
+    - name: worker
+      replicas: 2
+      template: {spec: {containers: [{name: w, image: x}]}}
+"""
+FLAVORS = {"pool": {"nodeLabels": {"pool": "a"}}}
+
+
+def _plan(body, workloads=(), available=True, pods=()):
+    instances = [instance_from_pod(p) for p in pods]
+    state = kueue.Observed(available, tuple(workloads), FLAVORS)
+    return plan(JobView.from_body(body), instances, set(), NOW, get_framework, None, state)
+
+
+def _admitted(created: dict, count: int = 2) -> dict:
+    wl = copy.deepcopy(created)
+    wl["metadata"].update(resourceVersion="7", generation=1)
+    wl["status"] = {
+        "conditions": [
+            {"type": "QuotaReserved", "status": "True", "reason": "QuotaReserved"},
+            {"type": "Admitted", "status": "True", "reason": "Admitted"},
+        ],
+        "admission": {
+            "clusterQueue": "cq",
+            "podSetAssignments": [{"name": "worker", "count": count, "flavors": {"cpu": "pool"}}],
+        },
+    }
+    return wl
+
+
+def test_a_labelled_job_waits_queued_and_creates_its_workload_owned_by_the_job():
+    result = _plan(job_body(LABELLED))
+    assert result.status["phase"] == "Queued"
+    assert [c["reason"] for c in result.status["conditions"] if c["type"] == "Queued"] == [
+        "WaitingForKueue"
+    ]
+    [wl] = result.creates
+    assert wl["kind"] == "Workload" and wl["spec"]["queueName"] == "team-a"
+    assert wl["metadata"]["ownerReferences"][0]["uid"] == JOB_UID
+    # waiting for admission: nothing new is written, no pods
+    result = _plan(job_body(LABELLED), [wl])
+    assert result.creates == [] and result.status["phase"] == "Queued"
+
+
+def test_without_kueue_installed_a_labelled_job_never_starts():
+    result = _plan(job_body(LABELLED), available=False)
+    assert result.status["phase"] == "Queued" and result.creates == []
+    assert "KueueUnavailable" in {c["reason"] for c in result.status["conditions"]}
+
+
+def test_admitted_job_gets_pods_placed_on_the_flavor_and_partial_counts():
+    wl = _admitted(_plan(job_body(LABELLED)).creates[0], count=1)
+    result = _plan(job_body(LABELLED), [wl])
+    pods = [m for m in result.creates if m["kind"] == "Pod"]
+    assert [p["metadata"]["name"] for p in pods] == ["job-worker-0"]  # Kueue admitted 1 of 2
+    assert pods[0]["spec"]["nodeSelector"] == {"pool": "a"}
+
+
+def test_eviction_stops_the_pods_then_gives_the_quota_back_and_finish_marks_the_workload():
+    wl = _admitted(_plan(job_body(LABELLED)).creates[0])
+    running = job_body(LABELLED, status={"phase": "Running"})
+    evicted = copy.deepcopy(wl)
+    evicted["status"]["conditions"].append(
+        {"type": "Evicted", "status": "True", "reason": "Preempted", "message": "by vip"}
+    )
+    pod = {
+        "metadata": {
+            "name": "job-worker-0",
+            "labels": {"troupe.dev/job-name": "job", "troupe.dev/role": "worker"},
+        },
+        "status": {"phase": "Running"},
+    }
+    result = _plan(running, [evicted], pods=[pod])
+    assert ("Pod", "job-worker-0") in result.deletes and result.status_patches == []
+    assert result.status["phase"] == "Queued"
+    result = _plan(running, [evicted])  # pods gone: release
+    [(_, kind, name, patch)] = result.status_patches
+    assert kind == "Workload" and patch["metadata"]["resourceVersion"] == "7"
+    assert patch["status"]["admission"] is None
+    by_type = {c["type"]: c for c in patch["status"]["conditions"]}
+    assert by_type["QuotaReserved"]["status"] == "False"
+    assert by_type["Admitted"]["status"] == "False"
+    assert by_type["Requeued"]["status"] == "True"
+
+    done = job_body(LABELLED, status={"phase": "Succeeded", "message": "job succeeded"})
+    [(_, _, _, patch)] = _plan(done, [wl]).status_patches
+    finished = patch["status"]["conditions"][-1]
+    assert (finished["type"], finished["status"], finished["reason"]) == (
+        "Finished",
+        "True",
+        "Succeeded",
+    )
+
+
+def test_a_changed_job_replaces_its_unadmitted_workload():
+    wl = _plan(job_body(LABELLED)).creates[0]
+    bigger = job_body(LABELLED.replace("replicas: 2", "replicas: 3"))
+    result = _plan(bigger, [wl])
+    assert ("Workload", wl["metadata"]["name"]) in result.deletes
