@@ -10,6 +10,14 @@ Deployment running only a TCPStore server (the worker image's torch) behind a Cl
 Service of the same name. No worker hosts state, every agent runs with `is_host=false`,
 so losing any worker, worker 0 included, leaves the endpoint up; the Deployment
 recreates the store pod if it is lost itself (the agents then restart their rendezvous).
+
+Why TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1: by default (torch >= 2.4) the rank-0 agent hosts
+the workers' TCPStore and every agent caches its address after the first round
+(`_bootstrap_store_info` in dynamic_rendezvous.py). When the rank-0 node is lost, the
+survivors re-rendezvous, but an agent that stays non-zero rank keeps handing its workers
+the dead agent's address, so they hang connecting to it (seen with torch 2.15 in
+tests/contract/test_torch_elastic_contract.py). Disabled, each round's rank 0 publishes a
+fresh address in that round's store and every agent reads it again.
 """
 
 from __future__ import annotations
@@ -46,6 +54,8 @@ def elastic_env(ctx: InstanceContext, nproc: int) -> dict[str, str]:
         "PET_RDZV_ENDPOINT": f"{store_host(job)}:{rdzv.port}",
         "PET_RDZV_CONF": ",".join(conf),
         "PET_MAX_RESTARTS": str(rdzv.max_restarts),
+        # Workers' store address read anew each round (see the module docstring).
+        "TORCH_DISABLE_SHARE_RDZV_TCP_STORE": "1",
     }
 
 
