@@ -36,7 +36,9 @@ from troupe.planner import JobView, plan
 
 pytestmark = pytest.mark.contract
 
-NAME, NAMESPACE, PORT, STEPS = "tel", "team-a", 29400, 80
+NAME, NAMESPACE, PORT = "tel", "team-a", 29400
+STEPS, KILL_AT = 60, 10  # training steps; the rank-0 node dies after this step
+FINISH_WITHIN = 180  # seconds from the kill until the survivors must have finished
 
 
 def manifest(uid: str = "") -> dict:
@@ -201,13 +203,13 @@ def test_survivors_re_rendezvous_resume_and_finish_when_rank_0_node_dies(
             + f"\n----- store\n{read(store_log)}"
         )
 
-    def rank_0_at_step_15():
+    def rank_0_at_kill_step():
         for pod in pods.pods:
-            if "step 15 world 3 rank 0" in read(logs[pod.name]):
+            if f"step {KILL_AT} world 3 rank 0" in read(logs[pod.name]):
                 return pod
         return None
 
-    victim = wait_for("step 15 with world size 3", rank_0_at_step_15, 120, all_logs)
+    victim = wait_for(f"step {KILL_AT} with world size 3", rank_0_at_kill_step, 120, all_logs)
     killed_at = time.monotonic()
     kill_pod(victim.netns)
     victim.process.wait(timeout=10)
@@ -216,9 +218,13 @@ def test_survivors_re_rendezvous_resume_and_finish_when_rank_0_node_dies(
     codes = {}
     for pod in survivors:
         try:
-            codes[pod.name] = pod.process.wait(timeout=max(180 - (time.monotonic() - killed_at), 1))
+            codes[pod.name] = pod.process.wait(
+                timeout=max(FINISH_WITHIN - (time.monotonic() - killed_at), 1)
+            )
         except subprocess.TimeoutExpired:
-            pytest.fail(f"{pod.name} did not finish within 180s of the kill\n{all_logs()}")
+            pytest.fail(
+                f"{pod.name} did not finish within {FINISH_WITHIN}s of the kill\n{all_logs()}"
+            )
     assert set(codes.values()) == {0}, f"{codes}\n{all_logs()}"
     finished = {p.name: json.loads((results / f"{p.name}.json").read_text()) for p in survivors}
     assert not (results / f"{victim.name}.json").exists()
@@ -228,7 +234,7 @@ def test_survivors_re_rendezvous_resume_and_finish_when_rank_0_node_dies(
     assert sorted(r["rank"] for r in finished.values()) == [0, 1]
     assert {r["step"] for r in finished.values()} == {STEPS}
     starts = {r["round_start"] for r in finished.values()}
-    assert len(starts) == 1 and 15 <= starts.pop() < STEPS, finished
+    assert len(starts) == 1 and KILL_AT <= starts.pop() < STEPS, finished
     assert {r["run_id"] for r in finished.values()} == {pods.job.uid}
     # Both survivors' workers were handed the new round's store, not the dead node's.
     assert len({r["master_addr"] for r in finished.values()}) == 1
