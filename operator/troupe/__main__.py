@@ -70,12 +70,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _load_kube_config() -> client.ApiClient:
+def _load_kube_config(concurrency: int) -> client.ApiClient:
     try:
         config.load_incluster_config()
     except config.ConfigException:
         config.load_kube_config()
-    api = client.ApiClient()
+    settings = client.Configuration.get_default_copy()
+    # one kept-alive connection per API thread: the default pool of 4 re-handshakes TLS
+    settings.connection_pool_maxsize = concurrency
+    api = client.ApiClient(settings)
     api.user_agent = "troupe-operator"
     return api
 
@@ -112,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    api = _load_kube_config()
+    api = _load_kube_config(args.api_concurrency)
     if args.metrics_port:
         metrics.serve(args.metrics_port)
     loop = asyncio.new_event_loop()

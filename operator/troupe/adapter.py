@@ -38,8 +38,19 @@ class Adapter:
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="troupe-api")
 
     async def _call(self, fn, *args, **kwargs):
+        """Run one API call in the pool; the response is read as plain JSON (or not at all).
+
+        The client's own response models cost more CPU than the request itself, and the
+        operator only ever needs the body of a status patch, as a dict.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+
+        def call():
+            response = fn(*args, _preload_content=False, **kwargs)
+            data = response.data
+            return json.loads(data) if data else None
+
+        return await loop.run_in_executor(self._pool, call)
 
     # --- carrying out a plan -------------------------------------------------------------
 
@@ -241,7 +252,9 @@ def _creator(core, custom, kind: str, manifest: dict):
         return getattr(core, f"create_namespaced_{_snake(kind)}")
     group, version = manifest["apiVersion"].split("/")
     plural = kind.lower() + "s"
-    return lambda ns, body: custom.create_namespaced_custom_object(group, version, ns, plural, body)
+    return lambda ns, body, **kw: custom.create_namespaced_custom_object(
+        group, version, ns, plural, body, **kw
+    )
 
 
 def _snake(kind: str) -> str:

@@ -67,13 +67,13 @@ async def shutdown(**_) -> None:
 
 
 @kopf.index("pods", labels=_SELECTOR)
-def job_pods(namespace, labels, body, **_):
+async def job_pods(namespace, labels, body, **_):
     """Pods by (namespace, job), kept as small Instance records rather than whole bodies."""
     return {(namespace, labels[naming.JOB_LABEL]): instance_from_pod(body)}
 
 
 @kopf.index("services", labels=_SELECTOR)
-def job_services(namespace, labels, name, **_):
+async def job_services(namespace, labels, name, **_):
     return {(namespace, labels[naming.JOB_LABEL]): name}
 
 
@@ -84,17 +84,17 @@ async def child_changed(namespace, labels, **_) -> None:
 
 
 @kopf.index(naming.GROUP, naming.VERSION, "trainingqueues")
-def training_queues(name, spec, **_):
+async def training_queues(name, spec, **_):
     return {name: dict(spec)}
 
 
 @kopf.index("scheduling.k8s.io", "v1", "priorityclasses")
-def priority_classes(name, body, **_):
+async def priority_classes(name, body, **_):
     return {name: (int(body.get("value") or 0), bool(body.get("globalDefault")))}
 
 
 @kopf.index(naming.GROUP, naming.VERSION, naming.PLURAL)
-def queued_jobs(body, **_):
+async def queued_jobs(body, **_):
     """Jobs by queue name, as the small records queueing.decide_for reads."""
     entry = queueing.queue_entry(body)
     return {entry.queue: entry} if entry else None
@@ -113,13 +113,13 @@ def _owner_job(body) -> str | None:
     return None
 
 
-def kueue_workloads(namespace, body, **_):
+async def kueue_workloads(namespace, body, **_):
     """Kueue Workloads by (namespace, owning job); registered only when Kueue is installed."""
     job = _owner_job(body)
     return {(namespace, job): dict(body)} if job else None
 
 
-def kueue_flavors(name, spec, **_):
+async def kueue_flavors(name, spec, **_):
     return {name: dict(spec)}
 
 
@@ -142,6 +142,8 @@ def _admission(key, body, queued_jobs, training_queues, priority_classes):
     if entry is None:
         return None
     spec = next(iter(training_queues.get(entry.queue, [])), None)
+    if spec is None:
+        return None  # an unlimited queue: skip gathering its jobs (O(jobs) per pass)
     entries = [e for e in queued_jobs.get(entry.queue, []) if e.key != key] + [entry]
     classes = {n: v for n, values in priority_classes.items() for v in values}
     return queueing.decide_for(key, spec, entries, classes, WORKERS.just_admitted())

@@ -185,7 +185,12 @@ def test_elastic_pytorch_under_the_chart_identity(kubeconfig, release, core, cus
         )
         generation = jobs.status("ela")["membership"]["generation"]
         apps = client.AppsV1Api(core.api_client)
-        assert apps.read_namespaced_deployment("ela-rdzv", ns).spec.replicas == 1
+        store = wait_for(
+            lambda: apps.read_namespaced_deployment("ela-rdzv", ns),
+            what="the rendezvous store Deployment",
+            show=proc.log_tail,
+        )
+        assert store.spec.replicas == 1
         core.delete_namespaced_pod("ela-worker-1", ns)
         wait_for(
             lambda: jobs.status("ela")["membership"]["generation"] > generation,
