@@ -2,15 +2,24 @@
 
 from pathlib import Path
 
-from troupe.reference import BEGIN, END, embed, markdown
+from troupe.reference import BEGIN, END, FRAMEWORKS_END, embed, load_examples, markdown
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+REPO = Path(__file__).resolve().parents[2]
+README = REPO / "README.md"
 
 
-def test_readme_reference_matches_the_crd():
+def test_readme_reference_and_framework_table_are_current():
     text = README.read_text()
-    assert BEGIN in text and END in text
-    assert embed(text) == text, "README reference is stale: run `make crds`"
+    assert BEGIN in text and END in text and FRAMEWORKS_END in text
+    examples = load_examples(REPO / "examples")
+    assert embed(text, examples) == text, "README is stale: run `make crds`"
+
+
+def test_framework_table_shows_each_frameworks_variables():
+    examples = load_examples(REPO / "examples")
+    table = embed(README.read_text(), examples)
+    row = next(line for line in table.splitlines() if line.startswith("| `pytorch`"))
+    assert "`MASTER_ADDR`" in row and "master Ready" in row
 
 
 def test_reference_lists_every_role_field_with_its_description():
