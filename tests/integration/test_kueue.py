@@ -180,8 +180,17 @@ def test_an_evicted_job_stops_and_gives_its_quota_back(
     custom.patch_namespaced_custom_object(
         *K, namespace, "workloads", workload["metadata"]["name"], {"spec": {"active": False}}
     )  # what `kueuectl stop workload` does: Kueue evicts it
-    status = jobs.wait_phase("first", "Queued")
-    assert next(c for c in status["conditions"] if c["type"] == "Queued")["reason"] == "Evicted"
+    jobs.wait_phase("first", "Queued")
+    # Queued reason Evicted lasts only until the pods are gone; the Event stays
+    wait_for(
+        lambda: [
+            e.message
+            for e in core.list_namespaced_event(
+                namespace, field_selector="involvedObject.name=first,reason=Evicted"
+            ).items
+        ],
+        what="an Evicted event on first",
+    )
     wait_for(lambda: jobs.pods("first") == [], what="first's pods deleted")
     wait_for(
         lambda: not (_workload(custom, namespace, "first").get("status") or {}).get("admission"),
