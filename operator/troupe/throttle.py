@@ -1,24 +1,19 @@
-"""Which status changes may wait: pod counters are written at most every few seconds.
+"""Which status changes may wait: progress details are written at most every few seconds.
 
-A job's phase, conditions, restart accounting and membership go out at once; the
-per-role pod counts (pending, running, ready, …) move with every pod event, and writing
-each step would cost one status write per pod per transition. Counters still converge:
-the worker flushes them once the interval has passed.
+A job's phase, conditions, restart accounting and membership go out at once. The per-role
+breakdown (pod counts, role phases, addresses), the pod totals and the progress message move
+with every pod event; writing each step would cost a status write per pod transition.
+They still converge: the worker flushes them once the interval has passed, and nothing
+in Troupe decides anything from them.
 """
 
 from __future__ import annotations
 
-JOB_COUNTERS = frozenset({"readyPods", "totalPods"})
-ROLE_COUNTERS = frozenset({"pending", "running", "ready", "succeeded", "failed", "addresses"})
+PROGRESS = frozenset({"readyPods", "totalPods", "roles", "message"})
 
 
 def _without_counters(status: dict) -> dict:
-    kept = {k: v for k, v in status.items() if k not in JOB_COUNTERS and k != "roles"}
-    kept["roles"] = [
-        {k: v for k, v in role.items() if k not in ROLE_COUNTERS}
-        for role in status.get("roles") or []
-    ]
-    return kept
+    return {k: v for k, v in status.items() if k not in PROGRESS}
 
 
 def _all_ready(status: dict) -> bool:
@@ -26,7 +21,7 @@ def _all_ready(status: dict) -> bool:
 
 
 def counters_only(old: dict, new: dict) -> bool:
-    """True when `new` differs from `old` in pod counters and nothing else.
+    """True when `new` differs from `old` in progress details and nothing else.
 
     Every pod becoming ready is a milestone people wait on, so it is never held back.
     """

@@ -30,7 +30,8 @@ def _with(**changes):
         (_with(role_addresses=["a.svc"]), True),
         (_with(phase="Succeeded"), False),
         (_with(restarts=1), False),
-        (_with(role_phase="Succeeded"), False),
+        (_with(role_phase="Succeeded"), True),
+        (_with(message="2 of 3 pods ready"), True),
         (_with(conditions=[{"type": "Running", "status": "False"}]), False),
         (_with(membership={"generation": 2}), False),
         (copy.deepcopy(RUNNING), False),  # nothing changed: nothing to write at all
@@ -40,9 +41,8 @@ def test_only_pod_counters_may_wait(new, waits):
     assert counters_only(RUNNING, new) is waits
 
 
-def test_a_new_role_entry_is_written_at_once():
-    new = copy.deepcopy(RUNNING)
-    new["roles"].append({"name": "ps", "replicas": 1})
+def test_the_phase_goes_out_at_once_with_everything_else():
+    new = _with(phase="Failed", message="worker-0 exited 1", role_failed=1)
     assert not counters_only(RUNNING, new)
 
 
