@@ -13,7 +13,12 @@ PROGRESS = frozenset({"readyPods", "totalPods", "roles", "message"})
 
 
 def _without_counters(status: dict) -> dict:
-    return {k: v for k, v in status.items() if k not in PROGRESS}
+    """What must go out at once; a condition's message ("3/4 pods ready") is progress."""
+    kept = {k: v for k, v in status.items() if k not in PROGRESS}
+    kept["conditions"] = [
+        (c.get("type"), c.get("status"), c.get("reason")) for c in status.get("conditions") or []
+    ]
+    return kept
 
 
 def _all_ready(status: dict) -> bool:

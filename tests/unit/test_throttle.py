@@ -33,6 +33,8 @@ def _with(**changes):
         (_with(role_phase="Succeeded"), True),
         (_with(message="2 of 3 pods ready"), True),
         (_with(conditions=[{"type": "Running", "status": "False"}]), False),
+        (_with(conditions=[{"type": "Running", "status": "True", "message": "2/3 ready"}]), True),
+        (_with(conditions=[{"type": "Running", "status": "True", "reason": "Restarted"}]), False),
         (_with(membership={"generation": 2}), False),
         (copy.deepcopy(RUNNING), False),  # nothing changed: nothing to write at all
     ],
