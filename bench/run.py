@@ -31,7 +31,7 @@ from support.kubelet import finish_pod  # noqa: E402
 CLUSTER = "troupe-bench"
 CACHE = Path(os.environ.get("TROUPE_CACHE", Path.home() / ".cache" / "troupe"))
 KUBECONFIG = CACHE / "bench-kubeconfig"
-AUDIT_LOG = Path.home() / ".kwok" / "clusters" / CLUSTER / "logs" / "audit.log"
+AUDIT_LOGS = Path.home() / ".kwok" / "clusters" / CLUSTER / "logs"  # audit*.log, rotated
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 POLICY = """apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -285,7 +285,14 @@ def run_phase(api, label: str, jobs: int, workers: int, submit) -> dict:
 def audit_counts(namespace: str, agents: tuple[str, ...]) -> dict[str, int]:
     """Requests by verb/resource from the API server's audit log, for the given agents."""
     counts: collections.Counter = collections.Counter()
-    with open(AUDIT_LOG) as log:
+    for path in sorted(AUDIT_LOGS.glob("audit*.log")):
+        counts.update(_audit_file(path, namespace, agents))
+    return dict(sorted(counts.items()))
+
+
+def _audit_file(path: Path, namespace: str, agents: tuple[str, ...]) -> collections.Counter:
+    counts: collections.Counter = collections.Counter()
+    with open(path) as log:
         for line in log:
             event = json.loads(line)
             if not event.get("userAgent", "").startswith(agents):
@@ -295,7 +302,7 @@ def audit_counts(namespace: str, agents: tuple[str, ...]) -> dict[str, int]:
                 continue
             sub = f"/{ref['subresource']}" if ref.get("subresource") else ""
             counts[f"{event['verb']} {ref.get('resource', '?')}{sub}"] += 1
-    return dict(sorted(counts.items()))
+    return counts
 
 
 def proc_stats(pid: int) -> dict[str, float]:
