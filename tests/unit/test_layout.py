@@ -18,4 +18,4 @@ def test_nothing_is_importable_as_operator():
     assert not (REPO / "operator" / "__init__.py").exists()
     import operator
 
-    assert "site-packages" not in (operator.__file__ or "") and "work" not in operator.__file__
+    assert hasattr(operator, "itemgetter")  # the standard library's, not a shadow
