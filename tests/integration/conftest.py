@@ -80,8 +80,19 @@ def kueue_crds(kubeconfig) -> None:
 
 @pytest.fixture(scope="session")
 def operator(kubeconfig, crd_installed, kueue_crds, tmp_path_factory):
-    """The operator as users run it: `python -m troupe` in its own process, all namespaces."""
-    proc = OperatorProcess(kubeconfig, tmp_path_factory.mktemp("operator") / "operator.log")
+    """The operator as users run it: `python -m troupe` in its own process, all namespaces,
+    serving Prometheus metrics on `proc.metrics_port`."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = OperatorProcess(
+        kubeconfig,
+        tmp_path_factory.mktemp("operator") / "operator.log",
+        "-A",
+        "--metrics-port",
+        str(port),
+    )
+    proc.metrics_port = port
     proc.start()
     yield proc
     proc.stop()
