@@ -282,6 +282,26 @@ def run_phase(api, label: str, jobs: int, workers: int, submit) -> dict:
     return result
 
 
+def wait_until_serving(api, workers: int, timeout: float = 120) -> float:
+    """Seconds until a fresh operator writes a first job's status: startup (imports, initial
+    lists of every watched kind) is measured apart, as production operators are long-lived."""
+    namespace = f"bench-warmup-{int(time.time())}"
+    client.CoreV1Api(api).create_namespace({"metadata": {"name": namespace}})
+    custom = client.CustomObjectsApi(api)
+    start = time.monotonic()
+    custom.create_namespaced_custom_object(
+        "troupe.dev", "v1alpha1", namespace, "trainingjobs", job_manifest("warmup", workers)
+    )
+    while time.monotonic() - start < timeout:
+        job = custom.get_namespaced_custom_object(
+            "troupe.dev", "v1alpha1", namespace, "trainingjobs", "warmup"
+        )
+        if (job.get("status") or {}).get("phase"):
+            return time.monotonic() - start
+        time.sleep(0.2)
+    raise TimeoutError(f"the operator wrote no status within {timeout}s")
+
+
 def audit_counts(namespace: str, agents: tuple[str, ...]) -> dict[str, int]:
     """Requests by verb/resource from the API server's audit log, for the given agents."""
     counts: collections.Counter = collections.Counter()
@@ -301,7 +321,9 @@ def _audit_file(path: Path, namespace: str, agents: tuple[str, ...]) -> collecti
             if ref.get("namespace") not in (namespace, None):
                 continue
             sub = f"/{ref['subresource']}" if ref.get("subresource") else ""
-            counts[f"{event['verb']} {ref.get('resource', '?')}{sub}"] += 1
+            code = (event.get("responseStatus") or {}).get("code", 0)
+            failed = f" -> {code}" if code >= 300 else ""  # conflicts and retries show apart
+            counts[f"{event['verb']} {ref.get('resource', '?')}{sub}{failed}"] += 1
     return counts
 
 
@@ -327,6 +349,9 @@ def main() -> int:
     parser.add_argument("--nodes", type=int, default=100)
     parser.add_argument("--compare", type=Path, help="an earlier result file")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument(
+        "--profile", type=Path, help="record the operator with py-spy (raw stacks) into this file"
+    )
     args = parser.parse_args()
 
     start_cluster(args.nodes)
@@ -356,13 +381,34 @@ def main() -> int:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    profiler = None
+    if args.profile:  # attached, so the figures below stay the operator's own
+        profiler = subprocess.Popen(
+            [
+                "py-spy",
+                "record",
+                "--pid",
+                str(operator.pid),
+                "--format",
+                "raw",
+                "-o",
+                str(args.profile),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
     try:
+        troupe_ready = wait_until_serving(api, args.workers)
+        print(f"troupe: operator serving after {troupe_ready:.1f}s", flush=True)
         print(f"troupe: {args.jobs} TrainingJobs", flush=True)
         troupe = run_phase(api, "troupe", args.jobs, args.workers, submit_job)
+        troupe["operator_startup_seconds"] = troupe_ready
         troupe["operator"] = proc_stats(operator.pid)
         time.sleep(10)  # let the resync period pass once: is memory flat after the jobs end?
         troupe["operator_after_idle"] = proc_stats(operator.pid)
     finally:
+        if profiler:
+            profiler.send_signal(2)
+            profiler.wait(timeout=60)
         operator.terminate()
         operator.wait(timeout=30)
     requests = audit_counts(troupe["namespace"], ("troupe-operator", "kopf"))
@@ -431,7 +477,8 @@ def print_table(result: dict, earlier: dict | None) -> None:
         f"{t['writes_per_job_without_events']:.1f} (minimum {t['minimum_writes_per_job']})"
     )
     print(
-        f"operator: {t['operator']['cpu_seconds']:.1f} CPU s, peak RSS "
+        f"operator: ready {t.get('operator_startup_seconds', float('nan')):.1f}s after start, "
+        f"{t['operator']['cpu_seconds']:.1f} CPU s, peak RSS "
         f"{t['operator']['peak_rss_mib']:.0f} MiB, RSS after idle "
         f"{t['operator_after_idle']['rss_mib']:.0f} MiB"
     )

@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # kopf logs every handled event at INFO: a line per pod transition
+        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     api = _load_kube_config(args.api_concurrency)
     if args.metrics_port:
         metrics.serve(args.metrics_port)

@@ -507,7 +507,9 @@ class _Reconcile:
         return None
 
     def _progress_verdict(self, states: dict[str, RoleState], restarting: set[str]) -> _Verdict:
-        """Once a job has run it shows Restarting, not Pending, until its pods run again."""
+        """Running means every role has the pods it needs up, as a gang scheduler sees it:
+        a master running while its workers wait is still Pending. Once a job has run it
+        shows Restarting, not Pending, until all its pods run again."""
         wanted = set(self.wanted)
         steady = {self.elastic.role} if self.elastic and self.elastic.steady else set()
         coming_back = bool(restarting - steady) or any(
@@ -516,7 +518,7 @@ class _Reconcile:
             and (i.deleting or i.generation != self.generation)
             for i in self.instances
         )
-        running = any(s.running or s.succeeded for s in states.values())
+        running = all(s.running + s.succeeded + s.failed >= s.needed for s in states.values())
         ran_before = self.stored.get("phase") in ("Running", "Restarting")
         if self.elastic and self.elastic.below_min:
             return _Verdict("Restarting", "BelowMinReplicas", self.elastic.below_min)
@@ -529,12 +531,13 @@ class _Reconcile:
 
     def _waiting_message(self, states: dict[str, RoleState]) -> str:
         progress = {name: s.progress for name, s in states.items()}
+        up = sum(s.running + s.succeeded for s in states.values())
         waits = [
             f"{r.name} waits for {d.role} {d.condition}"
             for r in self.spec.roles
             for d in dag.unmet(r, progress)
         ]
-        return "; ".join(waits) or "pods are starting"
+        return "; ".join([f"{up}/{self._total_pods()} pods running", *waits])
 
     # --- status --------------------------------------------------------------------------
 
@@ -630,7 +633,8 @@ def _deletion_events(deletes: list[tuple[str, str]]) -> list[Event]:
 
 
 def _phase_events(stored: dict, verdict: _Verdict) -> list[Event]:
-    if stored.get("phase") == verdict.phase:
+    """Pending is where every job starts: the creation Events already say so."""
+    if stored.get("phase") == verdict.phase or verdict.phase == "Pending":
         return []
     warning = verdict.phase in ("Failed", "Restarting")
     return [Event("Warning" if warning else "Normal", verdict.reason, verdict.message)]

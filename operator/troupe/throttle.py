@@ -9,6 +9,8 @@ in Troupe decides anything from them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 PROGRESS = frozenset({"readyPods", "totalPods", "roles", "message"})
 
 
@@ -33,3 +35,26 @@ def counters_only(old: dict, new: dict) -> bool:
     if _all_ready(new) and not _all_ready(old):
         return False
     return old != new and _without_counters(old) == _without_counters(new)
+
+
+@dataclass
+class CounterPace:
+    """When the next counter-only write may go out.
+
+    A job whose pods trickle in slowly gets its counts refreshed less and less often
+    (base, 2x, 4x … up to `cap`); any other status change resets the pace. Under load this
+    bounds a job's status writes by the log of how long it takes to start, not by its pods.
+    """
+
+    base: float
+    cap: float
+    due: float = 0.0  # monotonic time before which counters may wait
+    wait: float = 0.0
+
+    def hold(self, now: float) -> float | None:
+        """Seconds a counter-only change may still wait, or None to write it now."""
+        return self.due - now if now < self.due else None
+
+    def written(self, now: float, counters_only: bool) -> None:
+        self.wait = min(self.cap, max(self.base, self.wait * 2)) if counters_only else self.base
+        self.due = now + self.wait

@@ -23,7 +23,7 @@ from troupe.events import coalesce
 from troupe.framework import get_framework
 from troupe.planner import JobView, plan
 from troupe.queueing import Decision
-from troupe.throttle import counters_only
+from troupe.throttle import CounterPace, counters_only
 
 log = logging.getLogger(__name__)
 EXPECTATION_TTL = 30.0
@@ -36,7 +36,7 @@ class JobWorkers:
     def __init__(self, adapter: Adapter, period: float = 30.0, counter_interval: float = 2.0):
         self.adapter = adapter
         self.period = period
-        self.counter_interval = counter_interval  # least time between counter-only writes
+        self.counter_interval = counter_interval  # first wait before a counter-only write
         self._workers: dict[Key, _Worker] = {}
         self._phases: dict[Key, str] = {}
         # (key, body) -> the queue's Decision, or None when no queue limits the job
@@ -103,7 +103,7 @@ class _Worker:
         self.task: asyncio.Task | None = None
         self.expect_present: dict[str, float] = {}
         self.expect_gone: dict[str, float] = {}
-        self.counters_due = 0.0  # monotonic time before which pod counters may wait
+        self.pace = CounterPace(owner.counter_interval, max(owner.period, owner.counter_interval))
 
     def update_body(self, body: dict) -> None:
         """Keep the newest version: a watch event may trail our own status patch."""
@@ -187,9 +187,9 @@ class _Worker:
 
         old_status = body.get("status") or {}
         wait = result.requeue_after if written else 0.5  # a stale Workload: read, redo
-        now = time.monotonic()
-        if counters_only(old_status, result.status) and now < self.counters_due:
-            flush = self.counters_due - now  # pod counters only: batch them with what follows
+        counters = counters_only(old_status, result.status)
+        flush = self.pace.hold(time.monotonic()) if counters else None
+        if flush is not None:  # pod counters only: batch them with what follows
             wait = flush if wait is None else min(wait, flush)
         else:
             updated = await self.owner.adapter.patch_status(
@@ -197,7 +197,7 @@ class _Worker:
             )
             if updated:
                 self.update_body(updated)
-                self.counters_due = time.monotonic() + self.owner.counter_interval
+                self.pace.written(time.monotonic(), counters)
         self._record(job, old_status, result.status)
         await asyncio.gather(
             *(

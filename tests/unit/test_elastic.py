@@ -78,7 +78,7 @@ def test_running_with_minimum_ready_while_surplus_pods_stay_pending():
 
 def test_pending_with_fewer_than_minimum_ready_and_no_grace_clock_before_it_ran():
     cluster = started(ready=("el-worker-0",))
-    assert cluster.status["phase"] == "Running"  # a pod runs, the job has not failed
+    assert cluster.status["phase"] == "Pending"  # below minReplicas: not yet training
     assert "belowMinSince" not in cluster.status["elastic"]
     cluster.advance(3600)
     cluster.reconcile()

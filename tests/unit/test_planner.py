@@ -63,11 +63,17 @@ def test_same_input_gives_the_same_plan():
 def test_worker_waits_for_ready_master():
     cluster = FakeCluster(MASTER_WORKER)
     assert _names(cluster.reconcile()) == ["j-master-0"]
-    assert cluster.status["message"] == "worker waits for master Ready"
+    assert cluster.status["message"] == "0/3 pods running; worker waits for master Ready"
     cluster.run("j-master-0", ready=False)
     assert _names(cluster.reconcile()) == []
     cluster.run("j-master-0", ready=True)
     assert _names(cluster.reconcile()) == ["j-worker-0", "j-worker-1"]
+    assert cluster.status["phase"] == "Pending"  # the master alone does not train
+    assert cluster.status["message"] == "1/3 pods running"
+    cluster.run()
+    cluster.reconcile()
+    assert cluster.status["phase"] == "Running"
+    assert cluster.status["message"] == "3/3 pods ready"
 
 
 def test_role_gated_on_succeeded_starts_after_preparation():
@@ -82,8 +88,10 @@ def test_role_gated_on_succeeded_starts_after_preparation():
     assert _names(cluster.reconcile()) == []
     cluster.finish("j-prepare-0", 0)
     assert _names(cluster.reconcile()) == ["j-train-0"]
-    assert cluster.status["phase"] == "Running"
+    assert cluster.status["phase"] == "Pending"
     cluster.run("j-train-0")
+    cluster.reconcile()
+    assert cluster.status["phase"] == "Running"  # prepare's pod ran: it counts as up
     cluster.finish("j-train-0", 0)
     cluster.reconcile()
     assert cluster.status["phase"] == "Succeeded"
@@ -397,7 +405,7 @@ def test_fixed_spec_runs_after_invalid_spec():
 def test_events_record_creations_and_phase_changes():
     cluster = FakeCluster(ONE_WORKER)
     reasons = [e.reason for e in cluster.reconcile().events]
-    assert reasons == ["CreatedService", "CreatedPod", "Pending"]
+    assert reasons == ["CreatedService", "CreatedPod"]  # Pending needs no Event of its own
     cluster.run()
     assert [e.reason for e in cluster.reconcile().events] == ["Running"]
 

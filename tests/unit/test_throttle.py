@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from troupe.throttle import counters_only
+from troupe.throttle import CounterPace, counters_only
 
 RUNNING = {
     "phase": "Running",
@@ -50,3 +50,20 @@ def test_the_phase_goes_out_at_once_with_everything_else():
 
 def test_the_last_pod_becoming_ready_is_written_at_once():
     assert not counters_only(RUNNING, _with(readyPods=3, role_ready=3, role_pending=0))
+
+
+def test_counter_pace_backs_off_while_only_counters_move_and_resets_on_a_milestone():
+    pace = CounterPace(base=2, cap=30)
+    assert pace.hold(0) is None  # nothing written yet: write now
+    pace.written(0, counters_only=False)
+    assert pace.hold(1) == 1
+    assert pace.hold(2) is None
+    waits = []
+    now = 2.0
+    for _ in range(6):
+        pace.written(now, counters_only=True)
+        waits.append(pace.wait)
+        now += pace.wait
+    assert waits == [4, 8, 16, 30, 30, 30]  # the milestone itself waited 2
+    pace.written(now, counters_only=False)
+    assert pace.wait == 2
