@@ -169,6 +169,9 @@ SCALE = {
 STATUS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Observed state of the job, written by the operator.",
+    # a job the operator has not seen yet reads as "generation 0 observed": kstatus and Flux
+    # say InProgress instead of Current
+    "default": {"observedGeneration": 0},
     "x-kubernetes-preserve-unknown-fields": True,
     "properties": {
         "membership": {
@@ -190,8 +193,9 @@ STATUS_SCHEMA: dict[str, Any] = {
         "phase": {
             "type": "string",
             "description": (
-                "Pending, Running, Restarting, Succeeded, Failed or Suspended. "
-                "Succeeded and Failed are final."
+                "Pending, Running, Restarting, Succeeded, Failed or Suspended. Running: every "
+                "role has the pods it needs up (all replicas; minReplicas for an elastic role), "
+                "as a gang scheduler counts them. Succeeded and Failed are final."
             ),
         },
         "conditions": {

@@ -44,9 +44,24 @@ def install(
         )
 
 
+class NoDiffBase(kopf.DiffBaseStorage):
+    """Troupe registers no on.create/update/delete handlers, so kopf's diffs go unused; its
+    default storage still deep-copies every pod body on every event to compute them."""
+
+    def build(self, *, body, extra_fields=None):
+        return {}
+
+    def fetch(self, *, body):
+        return None
+
+    def store(self, *, body, patch, essence) -> None:
+        pass
+
+
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, **_) -> None:
     settings.posting.enabled = False  # our Events are written by the adapter, on purpose
+    settings.persistence.diffbase_storage = NoDiffBase()
     settings.watching.server_timeout = 300
     settings.watching.client_timeout = 330
     settings.networking.request_timeout = 60

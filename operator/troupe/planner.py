@@ -52,15 +52,21 @@ class JobView:
     labels: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_body(cls, body: Mapping) -> JobView:
+    def from_body(cls, body: Mapping, previous: JobView | None = None) -> JobView:
+        """`previous`: this job's last view; its parsed spec is reused while the generation
+        (which the API server bumps on every spec change) stays the same."""
         meta = body.get("metadata") or {}
         raw = body.get("spec") or {}
-        spec, errors = validate_spec(dict(raw))
+        uid, generation = meta.get("uid", ""), meta.get("generation") or 0
+        if previous and generation and (previous.uid, previous.generation) == (uid, generation):
+            spec, errors = previous.spec, list(previous.spec_errors)
+        else:
+            spec, errors = validate_spec(dict(raw))
         return cls(
             name=meta.get("name", ""),
             namespace=meta.get("namespace", ""),
-            uid=meta.get("uid", ""),
-            generation=meta.get("generation") or 0,
+            uid=uid,
+            generation=generation,
             creation=parse_timestamp(meta.get("creationTimestamp")),
             spec=spec,
             status=dict(body.get("status") or {}),
@@ -200,7 +206,11 @@ def _finished(
     job: JobView, spec: TrainingJobSpec, instances: list[Instance], now: datetime, stored: dict
 ) -> Plan:
     """A finished job stays finished: only cleanup and its TTL remain to be done."""
-    result = Plan(status=stored)
+    status = {**stored, "observedGeneration": job.generation}  # an edit after the end is seen
+    status["conditions"] = [
+        {**c, "observedGeneration": job.generation} for c in stored.get("conditions") or []
+    ]
+    result = Plan(status=status)
     result.deletes = _cleanup(spec, instances)
     result.events = _deletion_events(result.deletes)
     _apply_ttl(result, spec, stored, now)

@@ -18,7 +18,9 @@ from troupe.spec import JobRule, Role, TrainingJobSpec
 TERMINAL_PHASES = ("Succeeded", "Failed")
 CONDITION_TYPES = (
     "Queued", "Created", "Running", "Restarting", "Succeeded", "Failed", "Suspended",
+    "Reconciling", "Stalled",
 )  # fmt: skip
+SETTLED = ("Running", "Succeeded", "Failed", "Suspended")  # phases kstatus calls Current
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,20 @@ def describe_failure(instance: Instance) -> str:
 def conditions(
     stored: list[dict], true: dict[str, tuple[str, str]], now: datetime, generation: int
 ) -> list[dict]:
-    """`true`: type -> (reason, message) of conditions that hold now; the rest turn False."""
+    """`true`: type -> (reason, message) of conditions that hold now; the rest turn False.
+
+    Reconciling (not yet running: pending, queued, restarting) and Stalled (failed) are
+    derived here, so kstatus-based tools (Flux, Config Sync, cli-utils) read a job as
+    InProgress / Failed / Current without a custom health check.
+    """
     old = {c.get("type"): c for c in stored}
-    current_reason = next(reversed(true.values()), ("", ""))[0]
+    current = next(reversed(true.values()), ("", ""))
+    current_reason = current[0]
+    true = dict(true)
+    if "Failed" in true:
+        true["Stalled"] = true["Failed"]
+    elif not any(t in true for t in SETTLED):
+        true["Reconciling"] = current
     result = []
     for type_ in CONDITION_TYPES:
         if type_ in true:

@@ -103,6 +103,7 @@ class _Worker:
         self.task: asyncio.Task | None = None
         self.expect_present: dict[str, float] = {}
         self.expect_gone: dict[str, float] = {}
+        self.view: JobView | None = None  # the last pass's, for its parsed spec
         self.pace = CounterPace(owner.counter_interval, max(owner.period, owner.counter_interval))
 
     def update_body(self, body: dict) -> None:
@@ -153,7 +154,7 @@ class _Worker:
             return 0.5
         body = self.body
         namespace, name = self.key
-        job = JobView.from_body(body)
+        job = self.view = JobView.from_body(body, self.view)
         admission = self.owner.admission_for(self.key, body)
         if admission is not None and admission.admitted:  # before any await: no double admit
             self.owner._just_admitted[self.key] = time.monotonic() + EXPECTATION_TTL

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from builders import FakeCluster
 
+from troupe.planner import JobView
 from troupe_frameworks.generic import Generic
 
 C = "template: {spec: {containers: [{name: main, image: busybox}]}}"
@@ -449,3 +450,18 @@ def test_role_status_reports_counts_and_addresses():
 def test_plan_accepts_a_framework_instance():
     cluster = FakeCluster(ONE_WORKER, Generic())
     assert _names(cluster.reconcile()) == ["j-worker-0"]
+
+
+def test_job_view_parses_the_spec_again_only_when_the_generation_moves():
+    body = {
+        "metadata": {"name": "j", "uid": "u1", "generation": 1},
+        "spec": {"roles": [{"name": "worker", "replicas": 2}]},
+    }
+    first = JobView.from_body(body)
+    status_only = {**body, "status": {"phase": "Running"}}
+    assert JobView.from_body(status_only, first).spec is first.spec  # no parsing per pass
+    body["metadata"]["generation"] = 2
+    body["spec"]["roles"][0]["replicas"] = 3
+    assert JobView.from_body(body, first).spec.roles[0].replicas == 3
+    other_job = {**body, "metadata": {"name": "j", "uid": "u2", "generation": 1}}
+    assert JobView.from_body(other_job, first).spec is not first.spec

@@ -104,5 +104,28 @@ def test_last_transition_time_moves_only_when_status_flips():
 
 
 def test_conditions_never_true_are_left_out():
-    types = [c["type"] for c in conditions([], {"Created": ("Created", "")}, NOW, 1)]
-    assert types == ["Created"]
+    types = [c["type"] for c in conditions([], {"Running": ("Running", "")}, NOW, 1)]
+    assert types == ["Running"]
+
+
+def _states(conds: list[dict]) -> dict[str, str]:
+    return {c["type"]: c["status"] for c in conds}
+
+
+def test_kstatus_conditions_follow_the_phase():
+    pending = conditions([], {"Created": ("Created", "")}, NOW, 1)
+    assert _states(pending) == {"Created": "True", "Reconciling": "True"}
+    running = conditions(pending, {"Created": ("Created", ""), "Running": ("Running", "")}, NOW, 1)
+    assert _states(running) == {"Created": "True", "Running": "True", "Reconciling": "False"}
+    restarting = conditions(running, {"Restarting": ("Restarting", "pods back")}, NOW, 1)
+    assert _states(restarting)["Reconciling"] == "True"
+    failed = conditions(restarting, {"Failed": ("BackoffLimitExceeded", "pod x failed")}, NOW, 1)
+    stalled = next(c for c in failed if c["type"] == "Stalled")
+    assert (stalled["status"], stalled["reason"], stalled["message"]) == (
+        "True",
+        "BackoffLimitExceeded",
+        "pod x failed",
+    )
+    assert _states(failed)["Reconciling"] == "False"
+    queued = conditions([], {"Queued": ("Queued", "waits for room")}, NOW, 1)
+    assert _states(queued) == {"Queued": "True", "Reconciling": "True"}
