@@ -59,6 +59,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 def start_cluster(nodes: int) -> None:
+    """A fresh cluster each run: an earlier run's pods and audit log would skew this one."""
     policy = CACHE / "bench-audit-policy.yaml"
     policy.parent.mkdir(parents=True, exist_ok=True)
     policy.write_text(POLICY)
@@ -69,12 +70,13 @@ def start_cluster(nodes: int) -> None:
         TROUPE_KUBECONFIG=str(KUBECONFIG),
         TROUPE_AUDIT_POLICY=str(policy),
     )
-    subprocess.run(
-        ["bash", str(REPO / "hack" / "cluster.sh"), "up"],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    for step in ("down", "up"):
+        subprocess.run(
+            ["bash", str(REPO / "hack" / "cluster.sh"), step],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
     subprocess.run(
         ["kubectl", "--kubeconfig", str(KUBECONFIG), "apply", "-f", str(REPO / "crds")],
         check=True,
@@ -98,51 +100,57 @@ class Observer:
         self.lock = threading.Lock()
         self.stop = threading.Event()
 
-    def watch_pods(self) -> None:
+    def _events(self, list_fn, *args, **kwargs):
+        """Watch events until stopped. A watch cache that lags behind (504) or a version
+        gone from it (410) starts the watch over from a fresh list: stamps are first-seen."""
         w = watch.Watch()
         while not self.stop.is_set():
-            for event in w.stream(
-                self.core.list_namespaced_pod,
-                self.namespace,
-                label_selector="bench/job",
-                timeout_seconds=5,
-            ):
-                pod = event["object"]
-                job = pod.metadata.labels["bench/job"]
-                now = time.monotonic()
-                with self.lock:
-                    seen = self.pods_seen[job]
-                    seen.add(pod.metadata.name)
-                    if len(seen) == self.pods_per_job and job not in self.all_created:
-                        self.all_created[job] = now
-                    ready = any(
-                        c.type == "Ready" and c.status == "True"
-                        for c in pod.status.conditions or []
-                    )
-                    if pod.status.phase == "Running" and ready:
-                        running = self.running_pods[job]
-                        running.add(pod.metadata.name)
-                        if len(running) == self.pods_per_job and job not in self.all_running:
-                            self.all_running[job] = now
+            try:
+                yield from w.stream(list_fn, *args, timeout_seconds=5, **kwargs)
+            except client.ApiException as exc:
+                if exc.status not in (410, 504):
+                    raise
+                w = watch.Watch()
+                time.sleep(0.2)
+
+    def watch_pods(self) -> None:
+        pods = self._events(
+            self.core.list_namespaced_pod, self.namespace, label_selector="bench/job"
+        )
+        for event in pods:
+            pod = event["object"]
+            job = pod.metadata.labels["bench/job"]
+            now = time.monotonic()
+            with self.lock:
+                seen = self.pods_seen[job]
+                seen.add(pod.metadata.name)
+                if len(seen) == self.pods_per_job and job not in self.all_created:
+                    self.all_created[job] = now
+                ready = any(
+                    c.type == "Ready" and c.status == "True" for c in pod.status.conditions or []
+                )
+                if pod.status.phase == "Running" and ready:
+                    running = self.running_pods[job]
+                    running.add(pod.metadata.name)
+                    if len(running) == self.pods_per_job and job not in self.all_running:
+                        self.all_running[job] = now
 
     def watch_jobs(self) -> None:
-        w = watch.Watch()
-        while not self.stop.is_set():
-            for event in w.stream(
-                self.custom.list_namespaced_custom_object,
-                "troupe.dev",
-                "v1alpha1",
-                self.namespace,
-                "trainingjobs",
-                timeout_seconds=5,
-            ):
-                obj = event["object"]
-                status = obj.get("status") or {}
-                name, now = obj["metadata"]["name"], time.monotonic()
-                with self.lock:
-                    self.job_phase_at.setdefault((name, status.get("phase")), now)
-                    if status.get("readyPods") == self.pods_per_job:
-                        self.job_phase_at.setdefault((name, "AllReady"), now)
+        jobs = self._events(
+            self.custom.list_namespaced_custom_object,
+            "troupe.dev",
+            "v1alpha1",
+            self.namespace,
+            "trainingjobs",
+        )
+        for event in jobs:
+            obj = event["object"]
+            status = obj.get("status") or {}
+            name, now = obj["metadata"]["name"], time.monotonic()
+            with self.lock:
+                self.job_phase_at.setdefault((name, status.get("phase")), now)
+                if status.get("readyPods") == self.pods_per_job:
+                    self.job_phase_at.setdefault((name, "AllReady"), now)
 
 
 def job_manifest(name: str, workers: int) -> dict:
@@ -387,6 +395,9 @@ def main() -> int:
             [
                 "py-spy",
                 "record",
+                "--nonblocking",  # never pauses the operator
+                "--rate",
+                "20",
                 "--pid",
                 str(operator.pid),
                 "--format",

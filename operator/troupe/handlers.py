@@ -94,8 +94,9 @@ async def job_services(namespace, labels, name, **_):
 
 @kopf.on.event("pods", labels=_SELECTOR)
 @kopf.on.event("services", labels=_SELECTOR)
-async def child_changed(namespace, labels, **_) -> None:
-    WORKERS.wake((namespace, labels[naming.JOB_LABEL]))
+async def child_changed(namespace, labels, name, type, resource, **_) -> None:
+    child = name if resource.plural == "pods" else f"svc/{name}"
+    WORKERS.wake((namespace, labels[naming.JOB_LABEL]), child, deleted=type == "DELETED")
 
 
 @kopf.index(naming.GROUP, naming.VERSION, "trainingqueues")

@@ -26,7 +26,12 @@ from troupe.queueing import Decision
 from troupe.throttle import CounterPace, counters_only
 
 log = logging.getLogger(__name__)
-EXPECTATION_TTL = 30.0
+# How long a write of ours may stay unseen before the cache is trusted again. Long, as in
+# Kubernetes' own controllers: racing a lagging watch with creates is a storm of 409s. The
+# watch events themselves settle expectations (observed()), so a child created and deleted
+# before a pass looked still counts as seen.
+EXPECTATION_TTL = 300.0
+ADMISSION_TTL = 30.0  # a queue admission the index may not show yet
 MAX_BACKOFF = 60.0
 
 Key = tuple[str, str]
@@ -54,9 +59,12 @@ class JobWorkers:
             worker.update_body(body)
         worker.wake.set()
 
-    def wake(self, key: Key) -> None:
+    def wake(self, key: Key, child: str | None = None, deleted: bool = False) -> None:
+        """`child`: the pod (or "svc/NAME") a watch event was about."""
         worker = self._workers.get(key)
         if worker:
+            if child:
+                worker.observed(child, deleted)
             worker.wake.set()
 
     def just_admitted(self) -> set[Key]:
@@ -136,6 +144,12 @@ class _Worker:
         services = set(self.services_index.get(self.key, []))
         return instances, services
 
+    def observed(self, child: str, deleted: bool) -> None:
+        """Any event shows a child exists (or existed); only a DELETED one shows it gone."""
+        self.expect_present.pop(child, None)
+        if deleted:
+            self.expect_gone.pop(child, None)
+
     def _expectations_met(self, instances, services) -> bool:
         now = time.monotonic()
         seen = {i.name for i in instances} | {f"svc/{s}" for s in services}
@@ -157,7 +171,7 @@ class _Worker:
         job = self.view = JobView.from_body(body, self.view)
         admission = self.owner.admission_for(self.key, body)
         if admission is not None and admission.admitted:  # before any await: no double admit
-            self.owner._just_admitted[self.key] = time.monotonic() + EXPECTATION_TTL
+            self.owner._just_admitted[self.key] = time.monotonic() + ADMISSION_TTL
         result = plan(
             job,
             instances,
