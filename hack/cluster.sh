@@ -6,6 +6,13 @@
 #   hack/cluster.sh down   delete it
 # Settings (environment): TROUPE_CLUSTER (name), TROUPE_KUBECONFIG (path), TROUPE_NODES,
 # TROUPE_AUDIT_POLICY (an audit policy file; the log lands in ~/.kwok/clusters/NAME/logs).
+#
+# `kubectl logs` works: kwok serves container logs as the nodes' "kubelet". Every node's
+# status gets kwok's server as its kubelet (address Hostname=localhost, daemonEndpoints port =
+# kwok's port), the API server proxies /pods/log there (verifying kwok's certificate against
+# the cluster CA), and kwok answers from the Logs/ClusterLogs objects (kwok.x-k8s.io/v1alpha1,
+# enabled as CRDs here) that map a pod's containers to a CRI-format log file on this machine;
+# tests/support/logs.py writes those.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${TROUPE_CACHE:-$HOME/.cache/troupe}
@@ -13,6 +20,9 @@ NAME=${TROUPE_CLUSTER:-troupe}
 KUBECONFIG_PATH=${TROUPE_KUBECONFIG:-$CACHE/kubeconfig}
 NODES=${TROUPE_NODES:-4}
 export KWOK_KUBE_VERSION=${K8S_VERSION:-v1.34.4}
+WORKDIR=${KWOK_WORKDIR:-$HOME/.kwok}/clusters/$NAME
+# kwok resources served from the API (objects tests create) rather than from a config file.
+CRDS=Logs,ClusterLogs
 
 say() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -22,6 +32,13 @@ KWOKCTL="$BIN/kwokctl"
 healthy() {
   [ -f "$KUBECONFIG_PATH" ] && kubectl --kubeconfig "$KUBECONFIG_PATH" --request-timeout=5s \
     get --raw /readyz >/dev/null 2>&1
+}
+
+# Created by this script as it is now (a cluster from before `kubectl logs` worked is not):
+# kwokctl keeps the components' arguments in the cluster's kwok.yaml.
+current() {
+  grep -q -- "--enable-crds=$CRDS" "$WORKDIR/kwok.yaml" 2>/dev/null &&
+    grep -q -- "--kubelet-certificate-authority=" "$WORKDIR/kwok.yaml"
 }
 
 # Nodes with the capacity training jobs ask for; kwok plays their kubelets.
@@ -45,9 +62,10 @@ NODE
 
 up() {
   local start=$SECONDS
-  if healthy; then
+  if healthy && current; then
     say "reusing running cluster $NAME"
   else
+    healthy && say "cluster $NAME predates kubectl logs support: recreating it"
     "$KWOKCTL" delete cluster --name "$NAME" >/dev/null 2>&1 || true
     say "creating cluster $NAME (kube $KWOK_KUBE_VERSION)"
     mkdir -p "$(dirname "$KUBECONFIG_PATH")"
@@ -58,6 +76,8 @@ up() {
       --kube-controller-manager-binary "$BIN/kube-controller-manager" \
       --kube-scheduler-binary "$BIN/kube-scheduler" \
       --kwok-controller-binary "$BIN/kwok" \
+      --enable-crds "$CRDS" \
+      --extra-args "kube-apiserver=kubelet-certificate-authority=$WORKDIR/pki/ca.crt" \
       ${TROUPE_AUDIT_POLICY:+--kube-audit-policy "$TROUPE_AUDIT_POLICY"} \
       --wait 120s >&2
   fi

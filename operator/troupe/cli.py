@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -277,9 +278,15 @@ def cmd_logs(args) -> int:
         t.start()
     try:
         for t in threads:
-            t.join()
+            while t.is_alive():
+                # in short waits: Ctrl-C is handled here even when the signal lands on
+                # a follower's thread, which cannot wake a join without a timeout
+                t.join(timeout=0.5)
     except KeyboardInterrupt:
-        out.acquire()  # keep the followers off stdout while the interpreter exits
+        # keep the followers off stdout while the interpreter exits; one stuck writing
+        # to a reader that went away holds stdout's own lock: leave without flushing
+        if not out.acquire(timeout=2):
+            os._exit(130)
         sys.stdout.flush()
         return 130
     return 1 if failures else 0
