@@ -37,6 +37,9 @@ POLICY = """apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived, ResponseStarted]
 rules:
+- level: Request  # status patch bodies: which fields each write changed
+  verbs: [patch]
+  resources: [{group: troupe.dev, resources: [trainingjobs/status]}]
 - level: Metadata
 """
 
@@ -310,16 +313,17 @@ def wait_until_serving(api, workers: int, timeout: float = 120) -> float:
     raise TimeoutError(f"the operator wrote no status within {timeout}s")
 
 
-def audit_counts(namespace: str, agents: tuple[str, ...]) -> dict[str, int]:
-    """Requests by verb/resource from the API server's audit log, for the given agents."""
+def audit_counts(namespace: str, agents: tuple[str, ...]) -> tuple[dict, dict]:
+    """Requests by verb/resource from the API server's audit log, for the given agents,
+    and the job status patches by the set of status fields each one carried."""
     counts: collections.Counter = collections.Counter()
+    shapes: collections.Counter = collections.Counter()
     for path in sorted(AUDIT_LOGS.glob("audit*.log")):
-        counts.update(_audit_file(path, namespace, agents))
-    return dict(sorted(counts.items()))
+        _audit_file(path, namespace, agents, counts, shapes)
+    return dict(sorted(counts.items())), dict(shapes.most_common())
 
 
-def _audit_file(path: Path, namespace: str, agents: tuple[str, ...]) -> collections.Counter:
-    counts: collections.Counter = collections.Counter()
+def _audit_file(path: Path, namespace: str, agents: tuple[str, ...], counts, shapes) -> None:
     with open(path) as log:
         for line in log:
             event = json.loads(line)
@@ -332,7 +336,9 @@ def _audit_file(path: Path, namespace: str, agents: tuple[str, ...]) -> collecti
             code = (event.get("responseStatus") or {}).get("code", 0)
             failed = f" -> {code}" if code >= 300 else ""  # conflicts and retries show apart
             counts[f"{event['verb']} {ref.get('resource', '?')}{sub}{failed}"] += 1
-    return counts
+            status = ((event.get("requestObject") or {}).get("status")) or {}
+            if sub == "/status" and ref.get("resource") == "trainingjobs":
+                shapes[" ".join(sorted(status))] += 1
 
 
 def proc_stats(pid: int) -> dict[str, float]:
@@ -422,7 +428,8 @@ def main() -> int:
             profiler.wait(timeout=60)
         operator.terminate()
         operator.wait(timeout=30)
-    requests = audit_counts(troupe["namespace"], ("troupe-operator", "kopf"))
+    requests, status_shapes = audit_counts(troupe["namespace"], ("troupe-operator", "kopf"))
+    troupe["status_patches_by_fields"] = status_shapes
     writes = sum(n for k, n in requests.items() if k.split()[0] in WRITE_VERBS)
     minimum = args.workers + 1 + 2 + 3  # pods + Services + status Pending, Running, Succeeded
     troupe["requests"] = requests
@@ -495,6 +502,9 @@ def print_table(result: dict, earlier: dict | None) -> None:
     )
     print("requests by the operator:")
     for key, n in t["requests"].items():
+        print(f"  {n:7d}  {key}")
+    print("job status patches by the fields they changed:")
+    for key, n in t.get("status_patches_by_fields", {}).items():
         print(f"  {n:7d}  {key}")
     if earlier:
         print("\nchange against the earlier result (troupe, all pods created):")

@@ -39,9 +39,13 @@ def install(
             workload_changed
         )
     if webhook:  # kopf refuses to start with admission handlers but no webhook server
-        kopf.on.validate(naming.GROUP, naming.VERSION, naming.PLURAL, id="validate-trainingjob")(
-            validate_job
-        )
+        kopf.on.validate(  # never DELETE: a stored job must always be removable
+            naming.GROUP,
+            naming.VERSION,
+            naming.PLURAL,
+            id="validate-trainingjob",
+            operations=["CREATE", "UPDATE"],
+        )(validate_job)
 
 
 class NoDiffBase(kopf.DiffBaseStorage):

@@ -97,7 +97,7 @@ def test_priority_class_goes_first(kubeconfig, namespace, jobs, queue, custom, s
         jobs.wait_phase("early", "Queued")
         apply(kubeconfig, namespace, _job("vip", queue.name, priorityClassName=vip))
         wait_for(lambda: jobs.status("vip").get("queuePosition") == 1, what="vip first in line")
-        assert jobs.status("early")["queuePosition"] == 2
+        wait_for(lambda: jobs.status("early").get("queuePosition") == 2, what="early second")
         custom.delete_namespaced_custom_object(GROUP, VERSION, namespace, "trainingjobs", "running")
         jobs.wait_phase("vip", "Running")
         assert jobs.status("early")["phase"] == "Queued"
