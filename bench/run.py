@@ -293,7 +293,22 @@ def run_phase(api, label: str, jobs: int, workers: int, submit) -> dict:
     return result
 
 
-def wait_until_serving(api, workers: int, timeout: float = 120) -> float:
+def delete_namespace(core, namespace: str, timeout: float = 900) -> float:
+    """Seconds until the namespace and everything in it are gone."""
+    start = time.monotonic()
+    core.delete_namespace(namespace)
+    while time.monotonic() - start < timeout:
+        try:
+            core.read_namespace(namespace)
+        except client.ApiException as exc:
+            if exc.status == 404:
+                return time.monotonic() - start
+            raise
+        time.sleep(1)
+    raise TimeoutError(f"namespace {namespace} still there after {timeout}s")
+
+
+def wait_until_serving(api, workers: int, timeout: float = 600) -> float:
     """Seconds until a fresh operator writes a first job's status: startup (imports, initial
     lists of every watched kind) is measured apart, as production operators are long-lived."""
     namespace = f"bench-warmup-{int(time.time())}"
@@ -364,6 +379,12 @@ def main() -> int:
     parser.add_argument("--compare", type=Path, help="an earlier result file")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument(
+        "--keep-floor",
+        action="store_true",
+        help="leave the floor's pods in the cluster while Troupe runs (kopf filters labels "
+        "client-side, so the operator then also processes every one of them)",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="record the operator with py-spy (raw stacks) into this file"
     )
     args = parser.parse_args()
@@ -387,6 +408,8 @@ def main() -> int:
 
     print(f"floor: {args.jobs} x {args.workers + 1} pods created directly", flush=True)
     floor = run_phase(api, "floor", args.jobs, args.workers, submit_floor)
+    if not args.keep_floor:
+        floor["cleanup_seconds"] = delete_namespace(core, floor["namespace"])
 
     log = open(CACHE / "bench-operator.log", "w")  # noqa: SIM115 - child owns it
     operator = subprocess.Popen(
