@@ -276,7 +276,7 @@ def _kueue_wait(job: JobView, instances: list[Instance], gate: kueue.Gate, now) 
     )
     if gate.create is not None:
         manifest = copy.deepcopy(gate.create)
-        manifest["metadata"]["ownerReferences"] = [_job_owner(job)]
+        manifest["metadata"]["ownerReferences"] = [owner_reference(job)]
         result.creates.append(manifest)
         result.events.append(
             Event("Normal", "CreatedWorkload", f"created workload {manifest['metadata']['name']}")
@@ -300,17 +300,6 @@ def _finish_workload(result: Plan, job: JobView, state: kueue.Observed, now) -> 
                 (kueue.API_VERSION, "Workload", kueue.name_of(body), patch)
             )
     return result
-
-
-def _job_owner(job: JobView) -> dict:
-    return {
-        "apiVersion": naming.API_VERSION,
-        "kind": naming.KIND,
-        "name": job.name,
-        "uid": job.uid,
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
 
 
 class _Reconcile:

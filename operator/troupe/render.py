@@ -22,6 +22,7 @@ POD_RESTART_POLICY: dict[RestartPolicy, str] = {
 
 
 def owner_reference(job: JobContext) -> dict:
+    """The controlling reference to the job; anything with its name and uid will do."""
     return {
         "apiVersion": naming.API_VERSION,
         "kind": naming.KIND,
