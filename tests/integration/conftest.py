@@ -13,6 +13,7 @@ import pytest
 from kubernetes import client, config
 
 from support.cluster import REPO, ensure_cluster
+from support.jobs import Jobs
 from support.operator import OperatorProcess, kubectl
 from support.waiting import wait_for
 
@@ -254,3 +255,9 @@ integrations:
   frameworks: ["batch/job"]
   externalFrameworks: ["TrainingJob.v1alpha1.troupe.dev"]
 """
+
+
+@pytest.fixture
+def jobs(core, custom, namespace, operator) -> Jobs:
+    """TrainingJobs of this test's namespace, with the operator running."""
+    return Jobs(core, custom, namespace)

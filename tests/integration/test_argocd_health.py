@@ -3,11 +3,10 @@ TrainingJobs the operator has driven to each phase."""
 
 from __future__ import annotations
 
-import pytest
 from lupa import LuaRuntime
 
 from support.cluster import REPO
-from support.jobs import Jobs, apply, job_manifest
+from support.jobs import apply, job_manifest
 from support.kubelet import finish_pod
 from support.operator import kubectl
 
@@ -27,11 +26,6 @@ def _to_lua(lua, value):
     if isinstance(value, list):
         return lua.table_from([_to_lua(lua, v) for v in value])
     return value
-
-
-@pytest.fixture
-def jobs(core, custom, namespace, operator) -> Jobs:
-    return Jobs(core, custom, namespace)
 
 
 def test_health_follows_the_job_through_its_phases(kubeconfig, namespace, jobs, core):

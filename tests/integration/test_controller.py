@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from kubernetes import client
 
-from support.jobs import Jobs, apply, container, job_manifest
+from support.jobs import apply, container, job_manifest
 from support.kubelet import evict_pod, finish_pod, restart_container_in_place
 from support.operator import kubectl
 from support.waiting import wait_for
-
-
-@pytest.fixture
-def jobs(core, custom, namespace, operator) -> Jobs:
-    return Jobs(core, custom, namespace)
 
 
 def _env(pod) -> dict[str, str]:

@@ -18,11 +18,6 @@ SLOT = "test.troupe.dev/slot"
 
 
 @pytest.fixture
-def jobs(core, custom, namespace, operator) -> Jobs:
-    return Jobs(core, custom, namespace)
-
-
-@pytest.fixture
 def nodes(core, namespace):
     """nodes(name, slots) -> a kwok node offering `slots` pods of this test; removed after."""
     made: list[str] = []

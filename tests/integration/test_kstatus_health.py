@@ -64,11 +64,6 @@ def health(kstatus_health):
 
 
 @pytest.fixture
-def jobs(core, custom, namespace, operator) -> Jobs:
-    return Jobs(core, custom, namespace)
-
-
-@pytest.fixture
 def closed_queue(custom):
     """A TrainingQueue that admits nothing (maxRunningJobs 0)."""
     name = f"closed-{uuid.uuid4().hex[:8]}"

@@ -6,15 +6,10 @@ import uuid
 
 import pytest
 
-from support.jobs import Jobs, apply, job_manifest
+from support.jobs import apply, job_manifest
 from support.waiting import wait_for
 
 GROUP, VERSION = "troupe.dev", "v1alpha1"
-
-
-@pytest.fixture
-def jobs(core, custom, namespace, operator) -> Jobs:
-    return Jobs(core, custom, namespace)
 
 
 @pytest.fixture
