@@ -12,6 +12,8 @@ from kubernetes import client, config
 
 from troupe import handlers, kueue, metrics
 from troupe.adapter import Adapter, served
+from troupe.children import ChildCache
+from troupe.childwatch import ChildWatch
 from troupe.workers import JobWorkers
 
 
@@ -122,8 +124,11 @@ def main(argv: list[str] | None = None) -> None:
         metrics.serve(args.metrics_port)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    cache = ChildCache()
+    workers = JobWorkers(Adapter(api, args.api_concurrency), cache, period=args.resync_seconds)
     handlers.install(
-        JobWorkers(Adapter(api, args.api_concurrency), period=args.resync_seconds),
+        workers,
+        ChildWatch(api, args.namespace, cache, workers.child_changed),
         webhook=_webhook_options(args),
         namespaced=bool(args.namespace),
         with_kueue=_with_kueue(args.kueue, api),

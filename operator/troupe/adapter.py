@@ -12,7 +12,7 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from kubernetes import client
 
@@ -29,6 +29,12 @@ _CUSTOM = {
     "Workload": ("kueue.x-k8s.io", "v1beta1", "workloads"),
 }
 _ORIGIN = "troupe-operator"
+
+
+class Refusal(NamedTuple):
+    kind: str
+    name: str
+    message: str
 
 
 class Adapter:
@@ -54,13 +60,16 @@ class Adapter:
 
     # --- carrying out a plan -------------------------------------------------------------
 
-    async def create_all(self, namespace: str, manifests: list[dict]) -> list[str]:
-        """Create objects, prerequisites first; return the names of pods created."""
+    async def create_all(self, namespace: str, manifests: list[dict]) -> list[Refusal]:
+        """Create objects, prerequisites first; return what the API server refused and why
+        (a quota, a policy, an invalid template): the job's Events should say so."""
         first = [m for m in manifests if m["kind"] in _FIRST_KINDS]
         rest = [m for m in manifests if m["kind"] not in _FIRST_KINDS]
+        refused = []
         for wave in (first, rest):
-            await asyncio.gather(*(self._create(namespace, m) for m in wave))
-        return [m["metadata"]["name"] for m in rest if m["kind"] == "Pod"]
+            results = await asyncio.gather(*(self._create(namespace, m) for m in wave))
+            refused += [r for r in results if r]
+        return refused
 
     async def delete_all(self, namespace: str, targets: list[tuple[str, str]]) -> None:
         await asyncio.gather(*(self._delete(namespace, kind, name) for kind, name in targets))
@@ -201,7 +210,7 @@ class Adapter:
 
     # --- single objects ------------------------------------------------------------------
 
-    async def _create(self, namespace: str, manifest: dict) -> None:
+    async def _create(self, namespace: str, manifest: dict) -> Refusal | None:
         kind = manifest["kind"]
         try:
             await self._call(
@@ -209,9 +218,12 @@ class Adapter:
             )
         except client.ApiException as exc:
             if exc.status == 409:  # already there: a previous run or a stale cache
-                return
+                return None
             metrics.API_ERRORS.labels("create", kind.lower()).inc()
+            if exc.status in (400, 403, 422):  # the server said no; asking again may not help
+                return Refusal(kind, manifest["metadata"]["name"], _api_message(exc))
             raise
+        return None
 
     async def _delete(self, namespace: str, kind: str, name: str) -> None:
         try:

@@ -13,12 +13,12 @@ import kopf
 
 from troupe import kueue, naming, queueing
 from troupe.admission import review_spec, sample_pods
-from troupe.observed import instance_from_pod
+from troupe.childwatch import ChildWatch
 from troupe.workers import JobWorkers
 
 log = logging.getLogger(__name__)
-_SELECTOR = {naming.JOB_LABEL: kopf.PRESENT}
 WORKERS: JobWorkers | None = None
+CHILDREN: ChildWatch | None = None  # our pods and Services, watched apart from kopf
 WEBHOOK: dict | None = None  # kopf.WebhookServer arguments + "managed"; None: no webhook
 NAMESPACED = False
 KUEUE = False  # Kueue's Workload CRD was served when the operator started
@@ -26,12 +26,14 @@ KUEUE = False  # Kueue's Workload CRD was served when the operator started
 
 def install(
     workers: JobWorkers,
+    children: ChildWatch,
     webhook: dict | None = None,
     namespaced: bool = False,
     with_kueue: bool = False,
 ) -> None:
-    global WORKERS, WEBHOOK, NAMESPACED, KUEUE
-    WORKERS, WEBHOOK, NAMESPACED, KUEUE = workers, webhook, namespaced, with_kueue
+    global WORKERS, CHILDREN, WEBHOOK, NAMESPACED, KUEUE
+    WORKERS, CHILDREN, WEBHOOK, NAMESPACED = workers, children, webhook, namespaced
+    KUEUE = with_kueue
     if with_kueue:  # watching a resource the API server does not serve would fail startup
         kopf.index(kueue.GROUP, kueue.VERSION, "workloads", id="kueue_workloads")(kueue_workloads)
         kopf.index(kueue.GROUP, kueue.VERSION, "resourceflavors", id="kueue_flavors")(kueue_flavors)
@@ -79,28 +81,18 @@ def configure(settings: kopf.OperatorSettings, **_) -> None:
             settings.admission.managed = managed
 
 
+@kopf.on.startup()
+async def watch_children(**_) -> None:
+    """Jobs are reconciled only once every pod and Service of theirs is in the cache:
+    planning from a partial list would try to create pods that exist."""
+    await CHILDREN.start()
+
+
 @kopf.on.cleanup()
 async def shutdown(**_) -> None:
+    CHILDREN.stop()
     if WORKERS:
         await WORKERS.stop_all()
-
-
-@kopf.index("pods", labels=_SELECTOR)
-async def job_pods(namespace, labels, body, **_):
-    """Pods by (namespace, job), kept as small Instance records rather than whole bodies."""
-    return {(namespace, labels[naming.JOB_LABEL]): instance_from_pod(body)}
-
-
-@kopf.index("services", labels=_SELECTOR)
-async def job_services(namespace, labels, name, **_):
-    return {(namespace, labels[naming.JOB_LABEL]): name}
-
-
-@kopf.on.event("pods", labels=_SELECTOR)
-@kopf.on.event("services", labels=_SELECTOR)
-async def child_changed(namespace, labels, name, type, resource, **_) -> None:
-    child = name if resource.plural == "pods" else f"svc/{name}"
-    WORKERS.wake((namespace, labels[naming.JOB_LABEL]), child, deleted=type == "DELETED")
 
 
 @kopf.index(naming.GROUP, naming.VERSION, "trainingqueues")
@@ -175,8 +167,6 @@ async def job_changed(
     body,
     namespace,
     name,
-    job_pods,
-    job_services,
     queued_jobs,
     training_queues,
     priority_classes,
@@ -192,7 +182,7 @@ async def job_changed(
     if type == "DELETED" or not queueing.managed_by_troupe(body):
         WORKERS.forget(key)  # a job another controller manages (MultiKueue) is left alone
         return
-    WORKERS.observe(key, dict(body), job_pods, job_services)
+    WORKERS.observe(key, dict(body))
 
 
 async def validate_job(body, old, name, namespace, uid, operation, **_) -> None:

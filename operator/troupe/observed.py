@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from troupe import naming
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Instance:
     name: str
     role: str

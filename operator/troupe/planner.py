@@ -460,8 +460,10 @@ class _Reconcile:
             gang.schedule_pod(self._render_pod(instance), ctx.name, self.spec)
             for instance in missing
         ]
+        self.result.creates += creates + pods
+        if self.stored.get("phase") in (None, "Pending", "Queued"):
+            return  # a first start: its Running Event tells it, one write instead of three
         for manifest in creates + pods:
-            self.result.creates.append(manifest)
             kind, name = manifest["kind"], manifest["metadata"]["name"]
             self._event("Normal", f"Created{kind}", f"created {kind.lower()} {name}")
 

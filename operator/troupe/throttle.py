@@ -1,10 +1,12 @@
-"""Which status changes may wait: progress details are written at most every few seconds.
+"""Which status changes may wait: progress details are written when they settle.
 
 A job's phase, conditions, restart accounting and membership go out at once. The per-role
 breakdown (pod counts, role phases, addresses), the pod totals and the progress message move
-with every pod event; writing each step would cost a status write per pod transition.
-They still converge: the worker flushes them once the interval has passed, and nothing
-in Troupe decides anything from them.
+with every pod event; writing each step would cost a status write per pod transition, and
+most steps are overtaken within seconds by the next phase (Pending -> Running carries the
+counts anyway). So progress is written only once it has stopped moving for a while (a job
+that is stuck, which is when people read it) or has waited too long. Nothing in Troupe
+decides anything from these fields.
 """
 
 from __future__ import annotations
@@ -23,38 +25,31 @@ def _without_counters(status: dict) -> dict:
     return kept
 
 
-def _all_ready(status: dict) -> bool:
-    return bool(status.get("totalPods")) and status.get("readyPods") == status.get("totalPods")
-
-
 def counters_only(old: dict, new: dict) -> bool:
-    """True when `new` differs from `old` in progress details and nothing else.
-
-    Every pod becoming ready is a milestone people wait on, so it is never held back.
-    """
-    if _all_ready(new) and not _all_ready(old):
-        return False
+    """True when `new` differs from `old` in progress details and nothing else."""
     return old != new and _without_counters(old) == _without_counters(new)
 
 
 @dataclass
-class CounterPace:
-    """When the next counter-only write may go out.
+class ProgressPace:
+    """When held progress must go out: once it has been still for `quiet` seconds, or has
+    waited `cap` seconds while still moving. Any other status write takes it along."""
 
-    A job whose pods trickle in slowly gets its counts refreshed less and less often
-    (base, 2x, 4x … up to `cap`); any other status change resets the pace. Under load this
-    bounds a job's status writes by the log of how long it takes to start, not by its pods.
-    """
-
-    base: float
+    quiet: float
     cap: float
-    due: float = 0.0  # monotonic time before which counters may wait
-    wait: float = 0.0
+    held: dict | None = None  # the unwritten progress, as last planned
+    since: float = 0.0  # monotonic time it started waiting
+    moved: float = 0.0  # monotonic time it last changed
 
-    def hold(self, now: float) -> float | None:
-        """Seconds a counter-only change may still wait, or None to write it now."""
-        return self.due - now if now < self.due else None
+    def hold(self, now: float, status: dict) -> float | None:
+        """Seconds the progress in `status` may still wait, or None to write it now."""
+        if status != self.held:
+            if self.held is None:
+                self.since = now
+            self.held, self.moved = status, now
+        due = min(self.moved + self.quiet, self.since + self.cap)
+        return due - now if now < due else None
 
-    def written(self, now: float, counters_only: bool) -> None:
-        self.wait = min(self.cap, max(self.base, self.wait * 2)) if counters_only else self.base
-        self.due = now + self.wait
+    def clear(self) -> None:
+        """The status went out (or there is nothing to hold)."""
+        self.held = None

@@ -18,12 +18,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from troupe import kueue, metrics, naming
-from troupe.adapter import Adapter
+from troupe.adapter import Adapter, Refusal
+from troupe.children import Change, ChildCache
 from troupe.events import coalesce
 from troupe.framework import get_framework
 from troupe.planner import JobView, plan
 from troupe.queueing import Decision
-from troupe.throttle import CounterPace, counters_only
+from troupe.throttle import ProgressPace, counters_only
 
 log = logging.getLogger(__name__)
 # How long a write of ours may stay unseen before the cache is trusted again. Long, as in
@@ -38,10 +39,17 @@ Key = tuple[str, str]
 
 
 class JobWorkers:
-    def __init__(self, adapter: Adapter, period: float = 30.0, counter_interval: float = 2.0):
+    def __init__(
+        self,
+        adapter: Adapter,
+        children: ChildCache,
+        period: float = 30.0,
+        progress_quiet: float = 5.0,
+    ):
         self.adapter = adapter
+        self.children = children
         self.period = period
-        self.counter_interval = counter_interval  # first wait before a counter-only write
+        self.progress_quiet = progress_quiet  # progress still this long is written
         self._workers: dict[Key, _Worker] = {}
         self._phases: dict[Key, str] = {}
         # (key, body) -> the queue's Decision, or None when no queue limits the job
@@ -50,14 +58,17 @@ class JobWorkers:
         # key -> the job's Kueue Workloads and the ResourceFlavors (handlers.py)
         self.kueue_for: Callable[[Key], kueue.Observed] = lambda key: kueue.Observed(False)
 
-    def observe(self, key: Key, body: dict, pods_index, services_index) -> None:
+    def observe(self, key: Key, body: dict) -> None:
         worker = self._workers.get(key)
         if worker is None:
-            worker = self._workers[key] = _Worker(self, key, body, pods_index, services_index)
+            worker = self._workers[key] = _Worker(self, key, body)
             worker.task = asyncio.get_running_loop().create_task(worker.run(), name=f"job/{key}")
         else:
             worker.update_body(body)
         worker.wake.set()
+
+    def child_changed(self, change: Change) -> None:
+        self.wake(change.key, change.child, change.deleted)
 
     def wake(self, key: Key, child: str | None = None, deleted: bool = False) -> None:
         """`child`: the pod (or "svc/NAME") a watch event was about."""
@@ -101,18 +112,18 @@ class JobWorkers:
 
 
 class _Worker:
-    def __init__(self, owner: JobWorkers, key: Key, body: dict, pods_index, services_index):
+    def __init__(self, owner: JobWorkers, key: Key, body: dict):
         self.owner = owner
         self.key = key
         self.body = body
-        self.pods_index = pods_index
-        self.services_index = services_index
         self.wake = asyncio.Event()
         self.task: asyncio.Task | None = None
         self.expect_present: dict[str, float] = {}
         self.expect_gone: dict[str, float] = {}
         self.view: JobView | None = None  # the last pass's, for its parsed spec
-        self.pace = CounterPace(owner.counter_interval, max(owner.period, owner.counter_interval))
+        self.refusals = 0  # passes in a row the API server refused a creation
+        self.last_refusal = ""  # its message, posted as an Event once
+        self.pace = ProgressPace(owner.progress_quiet, max(owner.period, owner.progress_quiet))
 
     def update_body(self, body: dict) -> None:
         """Keep the newest version: a watch event may trail our own status patch."""
@@ -140,9 +151,8 @@ class _Worker:
                 pass
 
     def _observed(self):
-        instances = list(self.pods_index.get(self.key, []))
-        services = set(self.services_index.get(self.key, []))
-        return instances, services
+        children = self.owner.children
+        return children.pods(self.key), children.services(self.key)
 
     def observed(self, child: str, deleted: bool) -> None:
         """Any event shows a child exists (or existed); only a DELETED one shows it gone."""
@@ -196,23 +206,25 @@ class _Worker:
                 self.expect_present[child] = deadline
             elif kind == "Service":
                 self.expect_present[f"svc/{child}"] = deadline
-        await self.owner.adapter.create_all(namespace, result.creates)
+        refused = await self.owner.adapter.create_all(namespace, result.creates)
+        if refused:
+            await self._refused(body, refused)
         await self.owner.adapter.patch_all(namespace, result.patches)
         written = await self.owner.adapter.patch_custom_status_all(namespace, result.status_patches)
 
         old_status = body.get("status") or {}
         wait = result.requeue_after if written else 0.5  # a stale Workload: read, redo
-        counters = counters_only(old_status, result.status)
-        flush = self.pace.hold(time.monotonic()) if counters else None
-        if flush is not None:  # pod counters only: batch them with what follows
+        progress = counters_only(old_status, result.status)
+        flush = self.pace.hold(time.monotonic(), result.status) if progress else None
+        if flush is not None:  # progress only: it rides along with what follows
             wait = flush if wait is None else min(wait, flush)
         else:
+            self.pace.clear()
             updated = await self.owner.adapter.patch_status(
                 namespace, name, old_status, result.status
             )
             if updated:
                 self.update_body(updated)
-                self.pace.written(time.monotonic(), counters)
         self._record(job, old_status, result.status)
         await asyncio.gather(
             *(
@@ -222,7 +234,20 @@ class _Worker:
         )
         if result.delete_job:
             await self.owner.adapter.delete_job(namespace, name)
+        if refused:  # try again, less and less often, as after a failed pass
+            self.refusals += 1
+            return min(MAX_BACKOFF, 0.5 * 2**self.refusals)
+        self.refusals = 0
         return wait
+
+    async def _refused(self, body: dict, refused: list[Refusal]) -> None:
+        """Children the API server would not create: never expected, told once per cause."""
+        for kind, child, _ in refused:
+            self.expect_present.pop(child if kind == "Pod" else f"svc/{child}", None)
+        message = "; ".join(f"{kind.lower()} {child}: {why}" for kind, child, why in refused)
+        if message != self.last_refusal:
+            self.last_refusal = message
+            await self.owner.adapter.post_event(body, "Warning", "FailedCreate", message)
 
     def _record(self, job: JobView, old: dict, new: dict) -> None:
         """Metrics on phase changes only, so a resync never counts twice."""

@@ -350,15 +350,33 @@ def test_invalid_stored_job_is_failed_and_others_go_on(kubeconfig, namespace, jo
     assert jobs.pods("cycle") == [] and jobs.pods("ghost") == []
 
 
-def test_events_record_pod_creation_and_phase_changes(kubeconfig, namespace, jobs, core):
-    apply(kubeconfig, namespace, job_manifest("ev", [{"name": "worker", "replicas": 1}]))
-    jobs.wait_phase("ev", "Running")
+def test_events_tell_refused_pods_once_and_the_phase_changes(kubeconfig, namespace, jobs, core):
+    core.create_namespaced_resource_quota(
+        namespace, {"metadata": {"name": "two-pods"}, "spec": {"hard": {"pods": "2"}}}
+    )
+    wait_for(  # until the quota controller has counted, every create is refused
+        lambda: core.read_namespaced_resource_quota("two-pods", namespace).status.hard,
+        what="quota status",
+    )
+    apply(kubeconfig, namespace, job_manifest("ev", [{"name": "worker", "replicas": 3}]))
 
-    def reasons():
+    def events(reason: str) -> list:
         items = core.list_namespaced_event(namespace, field_selector="involvedObject.name=ev").items
-        return {e.reason for e in items}
+        return [e for e in items if e.reason == reason]
 
-    wait_for(lambda: len(reasons()) >= 2, what="events on the job", show=reasons)
+    [refused] = wait_for(lambda: events("FailedCreate"), what="FailedCreate event")
+    assert refused.type == "Warning"
+    assert refused.message.startswith("pod ev-worker-")  # which one: the creates race
+    assert "exceeded quota: two-pods" in refused.message
+    wait_for(lambda: len(jobs.pods("ev")) == 2, what="the two pods the quota allows")
+    assert jobs.status("ev")["phase"] == "Pending"
+
+    core.patch_namespaced_resource_quota("two-pods", namespace, {"spec": {"hard": {"pods": "3"}}})
+    jobs.wait_phase("ev", "Running", timeout=120)
+    assert len(events("FailedCreate")) == 1  # told once, not once per retry
+    [running] = wait_for(lambda: events("Running"), what="Running event")
+    assert running.type == "Normal"
+    assert events("CreatedPod") == []  # a first start is told by its Running Event
 
 
 def test_operator_sigkilled_mid_creation_leaves_exactly_50_pods(

@@ -403,12 +403,23 @@ def test_fixed_spec_runs_after_invalid_spec():
     assert "completionTime" not in cluster.status
 
 
-def test_events_record_creations_and_phase_changes():
+def test_first_start_is_told_by_its_running_event_alone():
     cluster = FakeCluster(ONE_WORKER)
-    reasons = [e.reason for e in cluster.reconcile().events]
-    assert reasons == ["CreatedService", "CreatedPod"]  # Pending needs no Event of its own
+    plan_ = cluster.reconcile()
+    assert _names(plan_) and plan_.events == []  # Pending needs no Event of its own
     cluster.run()
     assert [e.reason for e in cluster.reconcile().events] == ["Running"]
+
+
+def test_creations_after_the_first_start_are_recorded():
+    cluster = FakeCluster(job(f"    - {{name: worker, replicas: 1, {C}}}"))
+    cluster.reconcile()
+    cluster.run()
+    cluster.reconcile()
+    roles = cluster.body["spec"]["roles"]
+    cluster.set_spec(roles=[{**roles[0], "replicas": 2}])
+    events = [(e.reason, e.message) for e in cluster.reconcile().events]
+    assert ("CreatedPod", "created pod j-worker-1") in events
 
 
 def test_scaling_down_deletes_pods_beyond_replicas():

@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from troupe.throttle import CounterPace, counters_only
+from troupe.throttle import ProgressPace, counters_only
 
 RUNNING = {
     "phase": "Running",
@@ -48,22 +48,28 @@ def test_the_phase_goes_out_at_once_with_everything_else():
     assert not counters_only(RUNNING, new)
 
 
-def test_the_last_pod_becoming_ready_is_written_at_once():
-    assert not counters_only(RUNNING, _with(readyPods=3, role_ready=3, role_pending=0))
+def test_the_last_pod_becoming_ready_is_progress_too():
+    """The phase change that follows (Pending -> Running) is what goes out at once."""
+    assert counters_only(RUNNING, _with(readyPods=3, role_ready=3, role_pending=0))
 
 
-def test_counter_pace_backs_off_while_only_counters_move_and_resets_on_a_milestone():
-    pace = CounterPace(base=2, cap=30)
-    assert pace.hold(0) is None  # nothing written yet: write now
-    pace.written(0, counters_only=False)
-    assert pace.hold(1) == 1
-    assert pace.hold(2) is None
-    waits = []
-    now = 2.0
-    for _ in range(6):
-        pace.written(now, counters_only=True)
-        waits.append(pace.wait)
-        now += pace.wait
-    assert waits == [4, 8, 16, 30, 30, 30]  # the milestone itself waited 2
-    pace.written(now, counters_only=False)
-    assert pace.wait == 2
+def test_progress_is_written_once_it_has_been_still_for_the_quiet_time():
+    pace = ProgressPace(quiet=5, cap=30)
+    two = _with(readyPods=2)
+    assert pace.hold(0, two) == 5
+    assert pace.hold(3, two) == 2  # unchanged: the quiet time runs from its last move
+    assert pace.hold(5, two) is None
+
+
+def test_moving_progress_waits_again_but_never_past_the_cap():
+    pace = ProgressPace(quiet=5, cap=30)
+    waits = [pace.hold(t, _with(readyPods=t)) for t in (0, 4, 8, 27)]
+    assert waits == [5, 5, 5, 3]  # the last is cut to the cap, 30 s after the first
+    assert pace.hold(30, _with(readyPods=27)) is None
+
+
+def test_a_write_of_anything_clears_held_progress():
+    pace = ProgressPace(quiet=5, cap=30)
+    pace.hold(0, _with(readyPods=2))
+    pace.clear()
+    assert pace.hold(40, _with(readyPods=2)) == 5  # a fresh wait, not due since 0
