@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kubernetes import client, config, watch
@@ -90,7 +91,15 @@ def start_cluster(nodes: int) -> None:
 class Observer:
     """Watches pods and jobs of one namespace and stamps when each milestone was seen."""
 
-    def __init__(self, api: client.ApiClient, namespace: str, pods_per_job: int):
+    def __init__(
+        self,
+        api: client.ApiClient,
+        namespace: str,
+        pods_per_job: int,
+        on_master_ready: Callable[[str], None] | None = None,
+    ):
+        self.on_master_ready = on_master_ready  # called once per job, from the watch thread
+        self.masters_ready: set[str] = set()
         self.core = client.CoreV1Api(api)
         self.custom = client.CustomObjectsApi(api)
         self.namespace = namespace
@@ -137,6 +146,12 @@ class Observer:
                     running.add(pod.metadata.name)
                     if len(running) == self.pods_per_job and job not in self.all_running:
                         self.all_running[job] = now
+                master = ready and pod.metadata.name == f"{job}-master-0"
+                first = master and job not in self.masters_ready
+                if master:
+                    self.masters_ready.add(job)
+            if first and self.on_master_ready:
+                self.on_master_ready(job)
 
     def watch_jobs(self) -> None:
         jobs = self._events(
@@ -192,10 +207,12 @@ def job_manifest(name: str, workers: int) -> dict:
     }
 
 
-def floor_objects(name: str, workers: int) -> list[dict]:
+def floor_objects(name: str, workers: int, roles=("master", "worker")) -> list[dict]:
     """What the job boils down to: headless Services and pods, created directly."""
     objs: list[dict] = []
     for role, count in (("master", 1), ("worker", workers)):
+        if role not in roles:
+            continue
         objs.append(
             {
                 "kind": "Service",
@@ -216,7 +233,12 @@ def floor_objects(name: str, workers: int) -> list[dict]:
                         "hostname": f"{name}-{role}-{i}",
                         "subdomain": f"{name}-{role}",
                         "containers": [
-                            {"name": "main", "image": "busybox:1.36", "command": ["sleep", "1"]}
+                            {
+                                "name": "main",
+                                "image": "busybox:1.36",
+                                "command": ["sleep", "1"],
+                                "resources": {"requests": {"cpu": "10m"}},
+                            }
                         ],
                     },
                 }
@@ -224,18 +246,22 @@ def floor_objects(name: str, workers: int) -> list[dict]:
     return objs
 
 
-def run_phase(api, label: str, jobs: int, workers: int, submit) -> dict:
-    """Submit `jobs` jobs through `submit`, finish their pods, return per-job latencies."""
+def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=None) -> dict:
+    """Submit `jobs` jobs through `submit`, finish their pods, return per-job latencies.
+    `after_master(namespace, job)` runs once a job's master is Ready (a floor that keeps
+    the job's order: workers depend on the master)."""
     namespace = f"bench-{label}-{int(time.time())}"
     core = client.CoreV1Api(api)
     core.create_namespace({"metadata": {"name": namespace}})
-    obs = Observer(api, namespace, workers + 1)
+    pool = concurrent.futures.ThreadPoolExecutor(16)
+    hook = (lambda job: pool.submit(after_master, namespace, job)) if after_master else None
+    obs = Observer(api, namespace, workers + 1, hook)
     threads = [threading.Thread(target=t, daemon=True) for t in (obs.watch_pods, obs.watch_jobs)]
     for t in threads:
         t.start()
     submitted: dict[str, float] = {}
     start = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+    with pool:
         futures = []
         for i in range(jobs):
             name = f"j{i:04d}"
@@ -252,14 +278,14 @@ def run_phase(api, label: str, jobs: int, workers: int, submit) -> dict:
                     j
                     for j in obs.all_running
                     if j not in finished_at
-                    and (label == "floor" or (j, "AllReady") in obs.job_phase_at)
+                    and (label.startswith("floor") or (j, "AllReady") in obs.job_phase_at)
                 ]
                 pods = [(j, p) for j in due for p in sorted(obs.running_pods[j])]
             list(pool.map(lambda jp: finish_pod(core, namespace, jp[1]), pods))
             finished_at.update({j: time.monotonic() for j in due})
             done = (
                 len(obs.all_running) == jobs
-                if label == "floor"
+                if label.startswith("floor")
                 else sum(1 for (_, ph) in obs.job_phase_at if ph == "Succeeded") == jobs
             )
             if done:
@@ -277,7 +303,7 @@ def run_phase(api, label: str, jobs: int, workers: int, submit) -> dict:
         "all_pods_created": percentiles(created),
         "complete_jobs": len(created),
     }
-    if label != "floor":
+    if not label.startswith("floor"):
         running = [
             max(0.0, obs.job_phase_at[(j, "AllReady")] - obs.all_running[j])
             for j in submitted
@@ -394,12 +420,21 @@ def main() -> int:
     api.user_agent = "troupe-bench"
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
 
-    def submit_floor(namespace: str, name: str) -> None:
-        for obj in floor_objects(name, args.workers):
+    def create(namespace: str, objs: list[dict]) -> None:
+        for obj in objs:
             if obj["kind"] == "Service":
                 core.create_namespaced_service(namespace, obj)
             else:
                 core.create_namespaced_pod(namespace, obj)
+
+    def submit_floor(namespace: str, name: str) -> None:
+        create(namespace, floor_objects(name, args.workers))
+
+    def submit_master(namespace: str, name: str) -> None:
+        create(namespace, floor_objects(name, args.workers, roles=("master",)))
+
+    def submit_workers(namespace: str, name: str) -> None:
+        create(namespace, floor_objects(name, args.workers, roles=("worker",)))
 
     def submit_job(namespace: str, name: str) -> None:
         custom.create_namespaced_custom_object(
@@ -410,6 +445,12 @@ def main() -> int:
     floor = run_phase(api, "floor", args.jobs, args.workers, submit_floor)
     if not args.keep_floor:
         floor["cleanup_seconds"] = delete_namespace(core, floor["namespace"])
+    print("floor in the job's order: workers created once their master is Ready", flush=True)
+    ordered = run_phase(
+        api, "floor-ordered", args.jobs, args.workers, submit_master, submit_workers
+    )
+    if not args.keep_floor:
+        ordered["cleanup_seconds"] = delete_namespace(core, ordered["namespace"])
 
     log = open(CACHE / "bench-operator.log", "w")  # noqa: SIM115 - child owns it
     operator = subprocess.Popen(
@@ -460,11 +501,14 @@ def main() -> int:
     event_writes = sum(n for k, n in requests.items() if k == "create events")
     troupe["writes_per_job_without_events"] = (writes - event_writes) / args.jobs
     troupe["minimum_writes_per_job"] = minimum
-    ratio = {
-        k: troupe["all_pods_created"][k] / floor["all_pods_created"][k]
-        for k in ("p50", "p95", "p99", "max")
-        if floor["all_pods_created"].get(k)
-    }
+
+    def ratio(base: dict) -> dict:
+        return {
+            k: troupe["all_pods_created"][k] / base["all_pods_created"][k]
+            for k in ("p50", "p95", "p99", "max")
+            if base["all_pods_created"].get(k)
+        }
+
     result = {
         "machine": {
             "host": platform.node(),
@@ -474,8 +518,10 @@ def main() -> int:
         "versions": {"kubernetes": os.environ.get("K8S_VERSION", "v1.34.4")},
         "args": {k: str(v) for k, v in vars(args).items()},
         "floor": floor,
+        "floor_ordered": ordered,
         "troupe": troupe,
-        "created_ratio_to_floor": ratio,
+        "created_ratio_to_floor": ratio(floor),
+        "created_ratio_to_floor_ordered": ratio(ordered),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"bench-{time.strftime('%Y%m%dT%H%M%S')}-{args.jobs}x{args.workers + 1}.json"
@@ -488,6 +534,10 @@ def main() -> int:
 def print_table(result: dict, earlier: dict | None) -> None:
     rows = [
         ("floor: submit -> all pods created", result["floor"]["all_pods_created"]),
+        (
+            "floor, job's order: -> all created",
+            result.get("floor_ordered", {}).get("all_pods_created", {}),
+        ),
         ("troupe: submit -> all pods created", result["troupe"]["all_pods_created"]),
         (
             "troupe: pods running -> job Running",
@@ -505,10 +555,14 @@ def print_table(result: dict, earlier: dict | None) -> None:
             + " ".join(f"{p.get(k, float('nan')):8.2f}" for k in ("p50", "p95", "p99", "max"))
         )
     t = result["troupe"]
-    print(
-        "\nratio to floor (all pods created): "
-        + ", ".join(f"{k} {v:.2f}x" for k, v in result["created_ratio_to_floor"].items())
-    )
+    for key, label in (
+        ("created_ratio_to_floor", "floor"),
+        ("created_ratio_to_floor_ordered", "floor in the job's order"),
+    ):
+        print(
+            f"\nratio to {label} (all pods created): "
+            + ", ".join(f"{k} {v:.2f}x" for k, v in result.get(key, {}).items())
+        )
     print(
         f"wall: floor {result['floor']['wall_seconds']:.1f}s, troupe {t['wall_seconds']:.1f}s "
         f"({t['jobs_per_second']:.1f} jobs/s)"

@@ -43,7 +43,7 @@ class Adapter:
         self._custom = client.CustomObjectsApi(api_client)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="troupe-api")
 
-    async def _call(self, fn, *args, **kwargs):
+    async def _call(self, fn, *args, parse: bool = True, **kwargs):
         """Run one API call in the pool; the response is read as plain JSON (or not at all).
 
         The client's own response models cost more CPU than the request itself, and the
@@ -54,7 +54,7 @@ class Adapter:
         def call():
             response = fn(*args, _preload_content=False, **kwargs)
             data = response.data
-            return json.loads(data) if data else None
+            return json.loads(data) if data and parse else None
 
         return await loop.run_in_executor(self._pool, call)
 
@@ -213,8 +213,8 @@ class Adapter:
     async def _create(self, namespace: str, manifest: dict) -> Refusal | None:
         kind = manifest["kind"]
         try:
-            await self._call(
-                _creator(self._core, self._custom, kind, manifest), namespace, manifest
+            await self._call(  # the created object is not needed: its watch event follows
+                _creator(self._core, self._custom, kind, manifest), namespace, manifest, parse=False
             )
         except client.ApiException as exc:
             if exc.status == 409:  # already there: a previous run or a stale cache

@@ -150,12 +150,12 @@ def _kueue_state(key, kueue_workloads, kueue_flavors) -> kueue.Observed:
 
 def _admission(key, body, queued_jobs, training_queues, priority_classes):
     """The built-in queue's decision for one job, from the indexes plus its newest body."""
+    spec = next(iter(training_queues.get(queueing.queue_of(body), [])), None)
+    if spec is None:
+        return None  # an unlimited queue: no entries to build (O(jobs) per pass)
     entry = queueing.queue_entry(body)
     if entry is None:
         return None
-    spec = next(iter(training_queues.get(entry.queue, [])), None)
-    if spec is None:
-        return None  # an unlimited queue: skip gathering its jobs (O(jobs) per pass)
     entries = [e for e in queued_jobs.get(entry.queue, []) if e.key != key] + [entry]
     classes = {n: v for n, values in priority_classes.items() for v in values}
     return queueing.decide_for(key, spec, entries, classes, WORKERS.just_admitted())

@@ -50,6 +50,8 @@ class JobView:
     spec_errors: tuple[FieldError, ...] = ()
     framework_name: str = "generic"
     labels: Mapping[str, str] = field(default_factory=dict)
+    # what the planner derived from this generation's spec (see _prepare); kept across views
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_body(cls, body: Mapping, previous: JobView | None = None) -> JobView:
@@ -58,8 +60,9 @@ class JobView:
         meta = body.get("metadata") or {}
         raw = body.get("spec") or {}
         uid, generation = meta.get("uid", ""), meta.get("generation") or 0
+        memo: dict = {}
         if previous and generation and (previous.uid, previous.generation) == (uid, generation):
-            spec, errors = previous.spec, list(previous.spec_errors)
+            spec, errors, memo = previous.spec, list(previous.spec_errors), previous.memo
         else:
             spec, errors = validate_spec(dict(raw))
         return cls(
@@ -73,6 +76,7 @@ class JobView:
             spec_errors=tuple(errors),
             framework_name=str(raw.get("framework", "generic")),
             labels=dict(meta.get("labels") or {}),
+            memo=memo,
         )
 
 
@@ -123,10 +127,9 @@ def plan(
     None: the operator runs without Kueue.
     """
     stored = job.status or {}
-    resolved, errors = _resolve(job, framework)
+    resolved, errors, spec = _prepare(job, framework)
     if errors:
         return _invalid(job, errors, now)
-    spec = apply_defaults(elastic.resolve(job.spec), resolved)
     queue = kueue.queue_name(job.labels)
     state = kueue_state or kueue.Observed(available=False)
     if stored.get("phase") in TERMINAL_PHASES and not _was_invalid(stored):
@@ -153,6 +156,18 @@ def plan(
         result.deletes += deletes
         result = _finish_workload(result, job, state, now)
     return result
+
+
+def _prepare(
+    job: JobView, framework
+) -> tuple[Framework | None, list[FieldError], TrainingJobSpec | None]:
+    """The plugin, the errors and the defaulted spec: the same for every pass over one
+    generation, so worked out once (a pass per pod event would redo them)."""
+    if "prepared" not in job.memo:
+        resolved, errors = _resolve(job, framework)
+        spec = None if errors else apply_defaults(elastic.resolve(job.spec), resolved)
+        job.memo["prepared"] = (resolved, errors, spec)
+    return job.memo["prepared"]
 
 
 def _resolve(job: JobView, framework) -> tuple[Framework | None, list[FieldError]]:

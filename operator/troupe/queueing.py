@@ -193,6 +193,11 @@ class QueueEntry:
     waiting: bool  # wants an admission: not finished, not suspended, not holding one
 
 
+def queue_of(body: Mapping) -> str:
+    """The queue a job names, read from the raw body (no validation: cheap on every pass)."""
+    return ((body.get("spec") or {}).get("scheduling") or {}).get("queue") or "default"
+
+
 def queue_entry(body: Mapping) -> QueueEntry | None:
     """None for jobs no queue considers: invalid specs, other controllers' jobs."""
     meta = body.get("metadata") or {}

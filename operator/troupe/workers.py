@@ -23,7 +23,7 @@ from troupe.children import Change, ChildCache
 from troupe.events import coalesce
 from troupe.framework import get_framework
 from troupe.planner import JobView, plan
-from troupe.queueing import Decision
+from troupe.queueing import Decision, queue_of
 from troupe.throttle import ProgressPace, counters_only
 
 log = logging.getLogger(__name__)
@@ -45,11 +45,13 @@ class JobWorkers:
         children: ChildCache,
         period: float = 30.0,
         progress_quiet: float = 5.0,
+        batch_window: float = 0.05,
     ):
         self.adapter = adapter
         self.children = children
         self.period = period
         self.progress_quiet = progress_quiet  # progress still this long is written
+        self.batch_window = batch_window  # after a wake-up, before the pass
         self._workers: dict[Key, _Worker] = {}
         self._phases: dict[Key, str] = {}
         # (key, body) -> the queue's Decision, or None when no queue limits the job
@@ -86,7 +88,7 @@ class JobWorkers:
     def wake_queue(self, queue: str | None) -> None:
         """A job of `queue` took or gave back room: the others may now be admitted."""
         for worker in self._workers.values():
-            if queue is None or _queue(worker.body) == queue:
+            if queue is None or queue_of(worker.body) == queue:
                 worker.wake.set()
 
     def forget(self, key: Key) -> None:
@@ -148,7 +150,10 @@ class _Worker:
             try:
                 await asyncio.wait_for(self.wake.wait(), timeout=max(timeout, 0.05))
             except TimeoutError:
-                pass
+                continue
+            # Pod events come in bursts (a node's pods start together, kwok/kubelet status
+            # updates): a moment's wait lets one pass see them all instead of one each.
+            await asyncio.sleep(self.owner.batch_window)
 
     def _observed(self):
         children = self.owner.children
@@ -260,7 +265,7 @@ class _Worker:
             return
         if phase in ("Succeeded", "Failed", "Suspended", "Queued"):
             self.owner._just_admitted.pop(self.key, None)
-        self.owner.wake_queue(_queue(self.body))
+        self.owner.wake_queue(queue_of(self.body))
         if phase == "Succeeded":
             metrics.JOBS_SUCCEEDED.labels(framework).inc()
         elif phase == "Failed":
@@ -279,10 +284,6 @@ class _Worker:
             started = job.creation
             if started:
                 metrics.TIME_TO_RUNNING.observe((datetime.now(UTC) - started).total_seconds())
-
-
-def _queue(body: dict) -> str:
-    return ((body.get("spec") or {}).get("scheduling") or {}).get("queue") or "default"
 
 
 def _version(body: dict) -> int:
