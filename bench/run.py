@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from kubernetes import client, config, watch
@@ -293,30 +294,18 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
             time.sleep(0.2)
     wall = time.monotonic() - start
     obs.stop.set()
-    created = [obs.all_created[j] - submitted[j] for j in submitted if j in obs.all_created]
-    result = {
+    seen = [obs.all_created[j] - submitted[j] for j in submitted if j in obs.all_created]
+    audited = audit_latencies(namespace)
+    return {
         "namespace": namespace,
         "jobs": jobs,
         "pods_per_job": workers + 1,
         "wall_seconds": wall,
         "jobs_per_second": jobs / wall if wall else 0,
-        "all_pods_created": percentiles(created),
-        "complete_jobs": len(created),
+        **audited,
+        "all_pods_created_seen_by_bench_watch": percentiles(seen),  # lags when starved
+        "complete_jobs": len(seen),
     }
-    if not label.startswith("floor"):
-        running = [
-            max(0.0, obs.job_phase_at[(j, "AllReady")] - obs.all_running[j])
-            for j in submitted
-            if (j, "AllReady") in obs.job_phase_at and j in obs.all_running
-        ]
-        succeeded = [
-            obs.job_phase_at[(j, "Succeeded")] - finished_at[j]
-            for j in submitted
-            if (j, "Succeeded") in obs.job_phase_at and j in finished_at
-        ]
-        result["pods_ready_to_job_running"] = percentiles(running)
-        result["pods_finished_to_job_succeeded"] = percentiles(succeeded)
-    return result
 
 
 def delete_namespace(core, namespace: str, timeout: float = 900) -> float:
@@ -352,6 +341,74 @@ def wait_until_serving(api, workers: int, timeout: float = 600) -> float:
             return time.monotonic() - start
         time.sleep(0.2)
     raise TimeoutError(f"the operator wrote no status within {timeout}s")
+
+
+def _stamp(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def audit_latencies(namespace: str) -> dict[str, dict]:
+    """Per-job latencies on the API server's own clock (microseconds, from its audit log).
+
+    The bench's watches also see every milestone, but late whenever the bench itself is
+    starved (it decodes every pod event): at 1000 jobs they lagged by minutes. Submit is the
+    TrainingJob's create (the floor: its first create); created, the last pod create's
+    response; a pod started with kwok's first status write; finished with the bench's own.
+    """
+    submit: dict[str, float] = {}
+    created: dict[str, float] = {}
+    started: dict[str, float] = {}  # pod -> first kwok status write
+    finished: dict[str, float] = {}  # pod -> the bench's status write
+    phases: dict[tuple[str, str], float] = {}  # (job, phase) -> first status write of it
+    for path in sorted(AUDIT_LOGS.glob("audit*.log")):
+        with open(path) as log:
+            for line in log:
+                if namespace not in line:
+                    continue
+                event = json.loads(line)
+                ref = event.get("objectRef") or {}
+                if ref.get("namespace") != namespace:
+                    continue
+                if (event.get("responseStatus") or {}).get("code", 0) >= 300:
+                    continue
+                name, resource = ref.get("name") or "", ref.get("resource")
+                job, sub, verb = name.split("-")[0], ref.get("subresource"), event["verb"]
+                received, done = (
+                    _stamp(event["requestReceivedTimestamp"]),
+                    _stamp(event["stageTimestamp"]),
+                )
+                agent = event.get("userAgent", "")
+                if verb == "create" and (
+                    resource == "trainingjobs" or agent.startswith("troupe-bench")
+                ):
+                    submit[job] = min(submit.get(job, received), received)
+                if verb == "create" and resource == "pods" and not sub:
+                    created[job] = max(created.get(job, done), done)
+                elif resource == "pods" and sub == "status" and agent.startswith("kwok"):
+                    started.setdefault(name, done)
+                elif resource == "pods" and sub == "status" and agent.startswith("troupe-bench"):
+                    finished.setdefault(name, done)
+                elif resource == "trainingjobs" and sub == "status":
+                    phase = ((event.get("requestObject") or {}).get("status") or {}).get("phase")
+                    if phase:
+                        phases.setdefault((job, phase), done)
+
+    def last(stamps: dict[str, float], job: str) -> float | None:
+        own = [t for pod, t in stamps.items() if pod.split("-")[0] == job]
+        return max(own) if own else None
+
+    result: dict[str, list[float]] = collections.defaultdict(list)
+    for job, t in submit.items():
+        if job in created:
+            result["all_pods_created"].append(created[job] - t)
+        all_started, all_finished = last(started, job), last(finished, job)
+        if all_started and (job, "Running") in phases:
+            result["pods_ready_to_job_running"].append(phases[(job, "Running")] - all_started)
+        if all_finished and (job, "Succeeded") in phases:
+            result["pods_finished_to_job_succeeded"].append(
+                phases[(job, "Succeeded")] - all_finished
+            )
+    return {k: percentiles(v) for k, v in result.items()}
 
 
 def audit_counts(namespace: str, agents: tuple[str, ...]) -> tuple[dict, dict]:
@@ -460,24 +517,24 @@ def main() -> int:
         stderr=subprocess.STDOUT,
     )
     profiler = None
-    if args.profile:  # attached, so the figures below stay the operator's own
-        profiler = subprocess.Popen(
-            [
-                "py-spy",
-                "record",
-                "--nonblocking",  # never pauses the operator
-                "--rate",
-                "20",
-                "--pid",
-                str(operator.pid),
-                "--format",
-                "raw",
-                "-o",
-                str(args.profile),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
     try:
+        if args.profile:  # attached, so the figures below stay the operator's own
+            profiler = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("py-spy")),  # installed with the venv
+                    "record",
+                    "--nonblocking",  # never pauses the operator
+                    "--rate",
+                    "20",
+                    "--pid",
+                    str(operator.pid),
+                    "--format",
+                    "raw",
+                    "-o",
+                    str(args.profile),
+                ],
+                stdout=subprocess.DEVNULL,
+            )
         troupe_ready = wait_until_serving(api, args.workers)
         print(f"troupe: operator serving after {troupe_ready:.1f}s", flush=True)
         print(f"troupe: {args.jobs} TrainingJobs", flush=True)

@@ -14,6 +14,7 @@ import kopf
 from troupe import kueue, naming, queueing
 from troupe.admission import review_spec, sample_pods
 from troupe.childwatch import ChildWatch
+from troupe.spec import validate_spec
 from troupe.workers import JobWorkers
 
 log = logging.getLogger(__name__)
@@ -105,10 +106,26 @@ async def priority_classes(name, body, **_):
     return {name: (int(body.get("value") or 0), bool(body.get("globalDefault")))}
 
 
+_SPECS: dict[tuple[str, int], object] = {}  # (uid, generation) -> validated spec
+_SPECS_MAX = 20000
+
+
+def _spec_of(body) -> object:
+    """Validated once per generation: every status write of ours re-indexes the job."""
+    meta = body.get("metadata") or {}
+    key = (meta.get("uid", ""), meta.get("generation") or 0)
+    if key not in _SPECS:
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[key] = validate_spec(dict(body.get("spec") or {}))[0]
+    return _SPECS[key]
+
+
 @kopf.index(naming.GROUP, naming.VERSION, naming.PLURAL)
 async def queued_jobs(body, **_):
     """Jobs by queue name, as the small records queueing.decide_for reads."""
-    entry = queueing.queue_entry(body)
+    spec = _spec_of(body)
+    entry = queueing.queue_entry(body, spec) if spec is not None else None
     return {entry.queue: entry} if entry else None
 
 
@@ -175,6 +192,7 @@ async def job_changed(
     **_,
 ) -> None:
     key = (namespace, name)
+    WORKERS.queue_limited = lambda queue: bool(training_queues.get(queue))
     WORKERS.admission_for = lambda k, b: _admission(
         k, b, queued_jobs, training_queues, priority_classes
     )

@@ -198,10 +198,12 @@ def queue_of(body: Mapping) -> str:
     return ((body.get("spec") or {}).get("scheduling") or {}).get("queue") or "default"
 
 
-def queue_entry(body: Mapping) -> QueueEntry | None:
-    """None for jobs no queue considers: invalid specs, other controllers' jobs."""
+def queue_entry(body: Mapping, spec: TrainingJobSpec | None = None) -> QueueEntry | None:
+    """None for jobs no queue considers: invalid specs, other controllers' jobs.
+    `spec`: the body's spec already validated (a caller that keeps them per generation)."""
     meta = body.get("metadata") or {}
-    spec, _ = validate_spec(dict(body.get("spec") or {}))
+    if spec is None:
+        spec, _ = validate_spec(dict(body.get("spec") or {}))
     if spec is None or not managed_by_troupe(body) or kueue.queue_name(meta.get("labels")):
         return None  # Kueue queues a labelled job instead
     phase = (body.get("status") or {}).get("phase")

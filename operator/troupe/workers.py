@@ -56,6 +56,8 @@ class JobWorkers:
         self._phases: dict[Key, str] = {}
         # (key, body) -> the queue's Decision, or None when no queue limits the job
         self.admission_for: Callable[[Key, dict], Decision | None] = lambda key, body: None
+        # whether a TrainingQueue limits this queue: only then do its jobs wait on each other
+        self.queue_limited: Callable[[str], bool] = lambda queue: False
         self._just_admitted: dict[Key, float] = {}  # admissions the index may not show yet
         # key -> the job's Kueue Workloads and the ResourceFlavors (handlers.py)
         self.kueue_for: Callable[[Key], kueue.Observed] = lambda key: kueue.Observed(False)
@@ -265,7 +267,9 @@ class _Worker:
             return
         if phase in ("Succeeded", "Failed", "Suspended", "Queued"):
             self.owner._just_admitted.pop(self.key, None)
-        self.owner.wake_queue(queue_of(self.body))
+        queue = queue_of(self.body)
+        if self.owner.queue_limited(queue):  # else no job of it waits: waking all is O(jobs)
+            self.owner.wake_queue(queue)
         if phase == "Succeeded":
             metrics.JOBS_SUCCEEDED.labels(framework).inc()
         elif phase == "Failed":
