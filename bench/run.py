@@ -284,11 +284,12 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
                 pods = [(j, p) for j in due for p in sorted(obs.running_pods[j])]
             list(pool.map(lambda jp: finish_pod(core, namespace, jp[1]), pods))
             finished_at.update({j: time.monotonic() for j in due})
-            done = (
-                len(obs.all_running) == jobs
-                if label.startswith("floor")
-                else sum(1 for (_, ph) in obs.job_phase_at if ph == "Succeeded") == jobs
-            )
+            with obs.lock:  # the watch threads add to these while we count
+                done = (
+                    len(obs.all_running) == jobs
+                    if label.startswith("floor")
+                    else sum(1 for (_, ph) in obs.job_phase_at if ph == "Succeeded") == jobs
+                )
             if done:
                 break
             time.sleep(0.2)
