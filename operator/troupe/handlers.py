@@ -14,7 +14,7 @@ import kopf
 from troupe import kueue, naming, queueing
 from troupe.admission import review_spec, sample_pods
 from troupe.childwatch import ChildWatch
-from troupe.spec import validate_spec
+from troupe.spec import TrainingJobSpec, validate_spec
 from troupe.workers import JobWorkers
 
 log = logging.getLogger(__name__)
@@ -106,11 +106,11 @@ async def priority_classes(name, body, **_):
     return {name: (int(body.get("value") or 0), bool(body.get("globalDefault")))}
 
 
-_SPECS: dict[tuple[str, int], object] = {}  # (uid, generation) -> validated spec
+_SPECS: dict[tuple[str, int], TrainingJobSpec | None] = {}  # (uid, generation) -> spec
 _SPECS_MAX = 20000
 
 
-def _spec_of(body) -> object:
+def _spec_of(body) -> TrainingJobSpec | None:
     """Validated once per generation: every status write of ours re-indexes the job."""
     meta = body.get("metadata") or {}
     key = (meta.get("uid", ""), meta.get("generation") or 0)
@@ -170,7 +170,8 @@ def _admission(key, body, queued_jobs, training_queues, priority_classes):
     spec = next(iter(training_queues.get(queueing.queue_of(body), [])), None)
     if spec is None:
         return None  # an unlimited queue: no entries to build (O(jobs) per pass)
-    entry = queueing.queue_entry(body)
+    parsed = _spec_of(body)
+    entry = queueing.queue_entry(body, parsed) if parsed is not None else None
     if entry is None:
         return None
     entries = [e for e in queued_jobs.get(entry.queue, []) if e.key != key] + [entry]

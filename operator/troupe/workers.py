@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from troupe import kueue, metrics, naming
 from troupe.adapter import Adapter, Refusal
-from troupe.children import Change, ChildCache
+from troupe.children import Change, ChildCache, child_id
 from troupe.events import coalesce
 from troupe.framework import get_framework
 from troupe.planner import JobView, plan
@@ -169,7 +169,7 @@ class _Worker:
 
     def _expectations_met(self, instances, services) -> bool:
         now = time.monotonic()
-        seen = {i.name for i in instances} | {f"svc/{s}" for s in services}
+        seen = {i.name for i in instances} | {child_id("Service", s) for s in services}
         still_there = {i.name for i in instances if not i.deleting}
         self.expect_present = {
             n: t for n, t in self.expect_present.items() if n not in seen and t > now
@@ -209,10 +209,8 @@ class _Worker:
             labels = manifest["metadata"].get("labels") or {}
             if labels.get(naming.JOB_LABEL) != name:
                 continue  # not in our indexes (e.g. a rendezvous Service): nothing to await
-            if kind == "Pod":
-                self.expect_present[child] = deadline
-            elif kind == "Service":
-                self.expect_present[f"svc/{child}"] = deadline
+            if kind in ("Pod", "Service"):
+                self.expect_present[child_id(kind, child)] = deadline
         refused = await self.owner.adapter.create_all(namespace, result.creates)
         if refused:
             await self._refused(body, refused)
@@ -250,7 +248,7 @@ class _Worker:
     async def _refused(self, body: dict, refused: list[Refusal]) -> None:
         """Children the API server would not create: never expected, told once per cause."""
         for kind, child, _ in refused:
-            self.expect_present.pop(child if kind == "Pod" else f"svc/{child}", None)
+            self.expect_present.pop(child_id(kind, child), None)
         message = "; ".join(f"{kind.lower()} {child}: {why}" for kind, child, why in refused)
         if message != self.last_refusal:
             self.last_refusal = message
