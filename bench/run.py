@@ -20,11 +20,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from kubernetes import client, config, watch
+from kubernetes import client, config
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -90,7 +90,10 @@ def start_cluster(nodes: int) -> None:
 
 
 class Observer:
-    """Watches pods and jobs of one namespace and stamps when each milestone was seen."""
+    """Watches pods and jobs of one namespace and stamps when each milestone was seen.
+
+    Events are read as raw JSON lines: decoding them into the client's models cost the
+    bench more CPU than the operator spends, on a machine both share."""
 
     def __init__(
         self,
@@ -113,41 +116,65 @@ class Observer:
         self.lock = threading.Lock()
         self.stop = threading.Event()
 
-    def _events(self, list_fn, *args, **kwargs):
-        """Watch events until stopped. A watch cache that lags behind (504) or a version
-        gone from it (410) starts the watch over from a fresh list: stamps are first-seen."""
-        w = watch.Watch()
+    def _objects(self, list_fn, *args, **kwargs) -> Iterator[dict]:
+        """Objects of watch events until stopped. A version gone from the watch cache (410)
+        or a lagging cache (504) starts over from the beginning: stamps are first-seen."""
+        version = None
         while not self.stop.is_set():
             try:
-                yield from w.stream(list_fn, *args, timeout_seconds=5, **kwargs)
+                response = list_fn(
+                    *args,
+                    watch=True,
+                    resource_version=version,
+                    timeout_seconds=30,
+                    _preload_content=False,
+                    **kwargs,
+                )
             except client.ApiException as exc:
                 if exc.status not in (410, 504):
                     raise
-                w = watch.Watch()
+                version = None
                 time.sleep(0.2)
+                continue
+            rest = b""
+            for data in response.stream(64 * 1024, decode_content=True):
+                *lines, rest = (rest + data).split(b"\n")
+                for line in lines:
+                    event = json.loads(line)
+                    obj = event.get("object") or {}
+                    if event.get("type") == "ERROR":
+                        version = None  # 410 Gone: the version fell out of the cache
+                        continue
+                    version = obj["metadata"].get("resourceVersion", version)
+                    if event.get("type") in ("ADDED", "MODIFIED"):
+                        yield obj
+                if self.stop.is_set():
+                    break
+            response.release_conn()
 
     def watch_pods(self) -> None:
-        pods = self._events(
+        pods = self._objects(
             self.core.list_namespaced_pod, self.namespace, label_selector="bench/job"
         )
-        for event in pods:
-            pod = event["object"]
-            job = pod.metadata.labels["bench/job"]
+        for pod in pods:
+            meta, status = pod["metadata"], pod.get("status") or {}
+            job, name = meta["labels"]["bench/job"], meta["name"]
             now = time.monotonic()
+            ready = any(
+                c.get("type") == "Ready" and c.get("status") == "True"
+                for c in status.get("conditions") or []
+            )
             with self.lock:
                 seen = self.pods_seen[job]
-                seen.add(pod.metadata.name)
+                seen.add(name)
                 if len(seen) == self.pods_per_job and job not in self.all_created:
                     self.all_created[job] = now
-                ready = any(
-                    c.type == "Ready" and c.status == "True" for c in pod.status.conditions or []
-                )
-                if pod.status.phase == "Running" and ready:
+                if status.get("phase") == "Running" and ready:
                     running = self.running_pods[job]
-                    running.add(pod.metadata.name)
+                    running.add(name)
                     if len(running) == self.pods_per_job and job not in self.all_running:
                         self.all_running[job] = now
-                master = ready and pod.metadata.name == f"{job}-master-0"
+                master = ready and name == f"{job}-master-0"
                 first = master and job not in self.masters_ready
                 if master:
                     self.masters_ready.add(job)
@@ -155,15 +182,14 @@ class Observer:
                 self.on_master_ready(job)
 
     def watch_jobs(self) -> None:
-        jobs = self._events(
+        jobs = self._objects(
             self.custom.list_namespaced_custom_object,
             "troupe.dev",
             "v1alpha1",
             self.namespace,
             "trainingjobs",
         )
-        for event in jobs:
-            obj = event["object"]
+        for obj in jobs:
             status = obj.get("status") or {}
             name, now = obj["metadata"]["name"], time.monotonic()
             with self.lock:
@@ -261,6 +287,7 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
     for t in threads:
         t.start()
     submitted: dict[str, float] = {}
+    cpu_before = component_cpu()
     start = time.monotonic()
     with pool:
         futures = []
@@ -294,6 +321,7 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
                 break
             time.sleep(0.2)
     wall = time.monotonic() - start
+    cpu_after = component_cpu()
     obs.stop.set()
     seen = [obs.all_created[j] - submitted[j] for j in submitted if j in obs.all_created]
     audited = audit_latencies(namespace)
@@ -306,6 +334,7 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
         **audited,
         "all_pods_created_seen_by_bench_watch": percentiles(seen),  # lags when starved
         "complete_jobs": len(seen),
+        "cpu_seconds": {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_after.items()},
     }
 
 
@@ -361,6 +390,8 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
     started: dict[str, float] = {}  # pod -> first kwok status write
     finished: dict[str, float] = {}  # pod -> the bench's status write
     phases: dict[tuple[str, str], float] = {}  # (job, phase) -> first status write of it
+    pod_created: dict[str, float] = {}
+    bound: dict[str, float] = {}  # pod -> the scheduler's binding
     for path in sorted(AUDIT_LOGS.glob("audit*.log")):
         with open(path) as log:
             for line in log:
@@ -385,6 +416,9 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
                     submit[job] = min(submit.get(job, received), received)
                 if verb == "create" and resource == "pods" and not sub:
                     created[job] = max(created.get(job, done), done)
+                    pod_created[name] = done
+                elif verb == "create" and resource == "pods" and sub == "binding":
+                    bound.setdefault(name, done)
                 elif resource == "pods" and sub == "status" and agent.startswith("kwok"):
                     started.setdefault(name, done)
                 elif resource == "pods" and sub == "status" and agent.startswith("troupe-bench"):
@@ -409,6 +443,19 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
             result["pods_finished_to_job_succeeded"].append(
                 phases[(job, "Succeeded")] - all_finished
             )
+    for job, t in submit.items():  # the controller's own steps (the floor's: the bench's)
+        master = f"{job}-master-0"
+        workers = [c for p, c in pod_created.items() if p.startswith(f"{job}-worker-")]
+        if master in pod_created:
+            result["submit_to_master_created"].append(pod_created[master] - t)
+        if master in started and workers:
+            result["master_started_to_workers_created"].append(min(workers) - started[master])
+    for pod, t in pod_created.items():  # where a pod's start went: scheduler, then kwok
+        role = "master" if "-master-" in pod else "worker"
+        if pod in bound:
+            result[f"{role}_created_to_bound"].append(bound[pod] - t)
+            if pod in started:
+                result[f"{role}_bound_to_started"].append(started[pod] - bound[pod])
     return {k: percentiles(v) for k, v in result.items()}
 
 
@@ -440,6 +487,27 @@ def _audit_file(path: Path, namespace: str, agents: tuple[str, ...], counts, sha
                 shapes[" ".join(sorted(status))] += 1
 
 
+COMPONENTS = ("etcd", "kube-apiserver", "kube-scheduler", "kube-controller", "kwok-controller")
+
+
+def component_cpu() -> dict[str, float]:
+    """CPU seconds so far of each control-plane process and of the bench itself: who
+    competes for the machine's cores during a phase."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = {"bench": sum(os.times()[:2])}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            name = (proc / "comm").read_text().strip()
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if name.startswith(COMPONENTS):
+            cpu[name] = cpu.get(name, 0.0) + (int(stat[11]) + int(stat[12])) / ticks
+    return cpu
+
+
 def proc_stats(pid: int) -> dict[str, float]:
     stat = Path(f"/proc/{pid}/stat").read_text().split()
     ticks = os.sysconf("SC_CLK_TCK")
@@ -469,12 +537,20 @@ def main() -> int:
         "client-side, so the operator then also processes every one of them)",
     )
     parser.add_argument(
+        "--api-concurrency",
+        type=int,
+        help="the operator's --api-concurrency (its default if unset)",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="record the operator with py-spy (raw stacks) into this file"
     )
     args = parser.parse_args()
 
     start_cluster(args.nodes)
-    api = config.new_client_from_config(config_file=str(KUBECONFIG))
+    settings = client.Configuration()
+    config.load_kube_config(config_file=str(KUBECONFIG), client_configuration=settings)
+    settings.connection_pool_maxsize = 32  # one connection per thread: no TLS handshake per call
+    api = client.ApiClient(settings)
     api.user_agent = "troupe-bench"
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
 
@@ -512,7 +588,8 @@ def main() -> int:
 
     log = open(CACHE / "bench-operator.log", "w")  # noqa: SIM115 - child owns it
     operator = subprocess.Popen(
-        [sys.executable, "-m", "troupe", "-A", "--metrics-port", "0", "--liveness", ""],
+        [sys.executable, "-m", "troupe", "-A", "--metrics-port", "0", "--liveness", ""]
+        + (["--api-concurrency", str(args.api_concurrency)] if args.api_concurrency else []),
         env=dict(os.environ, KUBECONFIG=str(KUBECONFIG)),
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -606,6 +683,14 @@ def print_table(result: dict, earlier: dict | None) -> None:
             result["troupe"].get("pods_finished_to_job_succeeded", {}),
         ),
     ]
+    for phase in ("floor_ordered", "troupe"):  # scheduler, then kwok
+        for step in (
+            "master_created_to_bound",
+            "master_bound_to_started",
+            "worker_created_to_bound",
+        ):
+            if step in result.get(phase, {}):
+                rows.append((f"{phase}: {step.replace('_', ' ')}", result[phase][step]))
     print(f"\n{'seconds':40} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
     for label, p in rows:
         print(
@@ -635,6 +720,10 @@ def print_table(result: dict, earlier: dict | None) -> None:
         f"{t['operator']['peak_rss_mib']:.0f} MiB, RSS after idle "
         f"{t['operator_after_idle']['rss_mib']:.0f} MiB"
     )
+    print("CPU seconds during each phase (who shares the cores):")
+    for phase in ("floor", "floor_ordered", "troupe"):
+        cpu = result.get(phase, {}).get("cpu_seconds", {})
+        print(f"  {phase:14} " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cpu.items())))
     print("requests by the operator:")
     for key, n in t["requests"].items():
         print(f"  {n:7d}  {key}")

@@ -21,8 +21,11 @@ from troupe.naming import GROUP, PLURAL, VERSION
 
 log = logging.getLogger(__name__)
 
-# Objects a pod may mount or need must exist before the pod is created.
-_FIRST_KINDS = ("ConfigMap", "Secret", "Service", "PodGroup")
+# Objects a pod mounts, or a gang scheduler needs, must exist before the pod is created.
+# Headless Services need not: their DNS records are only looked up once a container runs,
+# long after the same pass has created them, so they go out with the pods (one round
+# trip less before a job's first pod exists).
+_FIRST_KINDS = ("ConfigMap", "Secret", "PodGroup")
 # Custom kinds the operator deletes: kind -> (group, version, plural)
 _CUSTOM = {
     "TrainingJob": (GROUP, VERSION, PLURAL),

@@ -3,15 +3,19 @@
 A job's phase, conditions, restart accounting and membership go out at once. The per-role
 breakdown (pod counts, role phases, addresses), the pod totals and the progress message move
 with every pod event; writing each step would cost a status write per pod transition, and
-most steps are overtaken within seconds by the next phase (Pending -> Running carries the
-counts anyway). So progress is written only once it has stopped moving for a while (a job
-that is stuck, which is when people read it) or has waited too long. Nothing in Troupe
+most steps are overtaken by the next phase (Pending -> Running carries the counts anyway).
+So progress alone is written only once it has stopped moving for a while (a job that is
+stuck, which is when people read it) or has waited too long, and never for a finished job:
+its status records how it ended, not the exits of pods left behind. Nothing in Troupe
 decides anything from these fields.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from troupe.status import TERMINAL_PHASES
 
 PROGRESS = frozenset({"readyPods", "totalPods", "roles", "message"})
 
@@ -40,6 +44,21 @@ class ProgressPace:
     held: dict | None = None  # the unwritten progress, as last planned
     since: float = 0.0  # monotonic time it started waiting
     moved: float = 0.0  # monotonic time it last changed
+
+    def due(self, now: float, old: dict, new: dict) -> float:
+        """Seconds until status `new` must replace the stored `old`: 0 at once, math.inf
+        never on its own (a finished job's progress)."""
+        if not counters_only(old, new):
+            self.clear()
+            return 0.0
+        if old.get("phase") in TERMINAL_PHASES:
+            self.clear()
+            return math.inf
+        wait = self.hold(now, new)
+        if wait is None:
+            self.clear()
+            return 0.0
+        return wait
 
     def hold(self, now: float, status: dict) -> float | None:
         """Seconds the progress in `status` may still wait, or None to write it now."""

@@ -24,7 +24,7 @@ from troupe.events import coalesce
 from troupe.framework import get_framework
 from troupe.planner import JobView, plan
 from troupe.queueing import Decision, queue_of
-from troupe.throttle import ProgressPace, counters_only
+from troupe.throttle import ProgressPace
 
 log = logging.getLogger(__name__)
 # How long a write of ours may stay unseen before the cache is trusted again. Long, as in
@@ -44,13 +44,15 @@ class JobWorkers:
         adapter: Adapter,
         children: ChildCache,
         period: float = 30.0,
-        progress_quiet: float = 5.0,
+        progress_quiet: float = 30.0,
         batch_window: float = 0.05,
     ):
         self.adapter = adapter
         self.children = children
         self.period = period
-        self.progress_quiet = progress_quiet  # progress still this long is written
+        # progress (pod counts, role breakdown) still this long is written; it is what people
+        # read on a job that is stuck, and a job that moves gets there with its next phase
+        self.progress_quiet = progress_quiet
         self.batch_window = batch_window  # after a wake-up, before the pass
         self._workers: dict[Key, _Worker] = {}
         self._phases: dict[Key, str] = {}
@@ -127,7 +129,7 @@ class _Worker:
         self.view: JobView | None = None  # the last pass's, for its parsed spec
         self.refusals = 0  # passes in a row the API server refused a creation
         self.last_refusal = ""  # its message, posted as an Event once
-        self.pace = ProgressPace(owner.progress_quiet, max(owner.period, owner.progress_quiet))
+        self.pace = ProgressPace(owner.progress_quiet, 2 * owner.progress_quiet)
 
     def update_body(self, body: dict) -> None:
         """Keep the newest version: a watch event may trail our own status patch."""
@@ -219,12 +221,10 @@ class _Worker:
 
         old_status = body.get("status") or {}
         wait = result.requeue_after if written else 0.5  # a stale Workload: read, redo
-        progress = counters_only(old_status, result.status)
-        flush = self.pace.hold(time.monotonic(), result.status) if progress else None
-        if flush is not None:  # progress only: it rides along with what follows
-            wait = flush if wait is None else min(wait, flush)
+        due = self.pace.due(time.monotonic(), old_status, result.status)
+        if due > 0:  # progress alone: it rides along with what follows
+            wait = due if wait is None else min(wait, due)  # the resync period caps an inf
         else:
-            self.pace.clear()
             updated = await self.owner.adapter.patch_status(
                 namespace, name, old_status, result.status
             )

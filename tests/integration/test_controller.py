@@ -59,7 +59,10 @@ def test_worker_waits_for_ready_ps_and_learns_its_address(kubeconfig, namespace,
     )
     jobs.wait_pods("dep", 1, "ps")
     # the ps cannot be scheduled; the job says the workers are waiting for it
-    wait_for(lambda: jobs.role_status("dep", "ps").get("pending") == 1, what="ps pending")
+    # progress alone is written once it has been still for the operator's quiet period
+    wait_for(
+        lambda: jobs.role_status("dep", "ps").get("pending") == 1, what="ps pending", timeout=90
+    )
     assert jobs.pods("dep", "worker") == []
     kubectl(kubeconfig, "label", "node", "kwok-node-0", f"troupe.test/pool={pool}")
     try:
@@ -72,7 +75,7 @@ def test_worker_waits_for_ready_ps_and_learns_its_address(kubeconfig, namespace,
     for worker in workers:
         assert worker.metadata.creation_timestamp >= ready_at.replace(microsecond=0)
         assert host in _env(worker)["TROUPE_PS_HOSTS"].split(",")
-    assert host in jobs.role_status("dep", "ps")["addresses"]
+    wait_for(lambda: host in jobs.role_status("dep", "ps")["addresses"], what="ps address")
 
 
 def test_role_gated_on_succeeded_starts_after_preparation(kubeconfig, namespace, jobs, core):

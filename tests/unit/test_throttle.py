@@ -1,4 +1,5 @@
 import copy
+import math
 
 import pytest
 
@@ -73,3 +74,29 @@ def test_a_write_of_anything_clears_held_progress():
     pace.hold(0, _with(readyPods=2))
     pace.clear()
     assert pace.hold(40, _with(readyPods=2)) == 5  # a fresh wait, not due since 0
+
+
+def test_due_writes_a_phase_change_at_once_and_holds_progress():
+    pace = ProgressPace(quiet=5, cap=30)
+    running = _with(readyPods=1)
+    assert pace.due(0, running, _with(readyPods=2)) == 5
+    assert pace.due(0, running, {**running, "phase": "Succeeded"}) == 0
+    assert pace.held is None  # the write took the held progress along
+    assert pace.due(1, running, _with(readyPods=2)) == 5  # a fresh wait
+
+
+def test_due_writes_held_progress_once_still_for_the_quiet_time():
+    pace = ProgressPace(quiet=5, cap=30)
+    old = _with(readyPods=1)
+    assert pace.due(0, old, _with(readyPods=2)) == 5
+    assert pace.due(5, old, _with(readyPods=2)) == 0
+    assert pace.held is None
+
+
+def test_a_finished_jobs_progress_is_never_written_on_its_own():
+    pace = ProgressPace(quiet=5, cap=30)
+    for phase in ("Succeeded", "Failed"):
+        old = {**_with(readyPods=1), "phase": phase}
+        assert pace.due(0, old, {**old, "readyPods": 0}) == math.inf
+        assert pace.due(100, old, {**old, "readyPods": 0}) == math.inf
+        assert pace.due(100, old, {**old, "phase": "Restarting"}) == 0
