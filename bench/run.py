@@ -198,7 +198,9 @@ class Observer:
                     self.job_phase_at.setdefault((name, "AllReady"), now)
 
 
-def job_manifest(name: str, workers: int) -> dict:
+def job_manifest(name: str, workers: int, ordered: bool = True) -> dict:
+    """1 master + `workers` workers; `ordered`: the workers wait for a Ready master."""
+
     def template(role: str) -> dict:
         return {
             "metadata": {"labels": {"bench/job": name}},
@@ -226,8 +228,8 @@ def job_manifest(name: str, workers: int) -> dict:
                     "name": "worker",
                     "replicas": workers,
                     "template": template("worker"),
-                    "dependsOn": [{"role": "master", "condition": "Ready"}],
-                },
+                }
+                | ({"dependsOn": [{"role": "master", "condition": "Ready"}]} if ordered else {}),
             ],
             "runPolicy": {"cleanPodPolicy": "None"},
         },
@@ -433,9 +435,11 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
         return max(own) if own else None
 
     result: dict[str, list[float]] = collections.defaultdict(list)
+    burst = min(submit.values(), default=0.0)  # every job of a phase is submitted at once
     for job, t in submit.items():
         if job in created:
             result["all_pods_created"].append(created[job] - t)
+            result["all_pods_created_since_burst"].append(created[job] - burst)
         all_started, all_finished = last(started, job), last(finished, job)
         if all_started and (job, "Running") in phases:
             result["pods_ready_to_job_running"].append(phases[(job, "Running")] - all_started)
@@ -537,6 +541,12 @@ def main() -> int:
         "client-side, so the operator then also processes every one of them)",
     )
     parser.add_argument(
+        "--flat",
+        action="store_true",
+        help="workers start with the master (no dependsOn): the floor all at once is then "
+        "the job's own order, and the floor in the job's order is not run",
+    )
+    parser.add_argument(
         "--api-concurrency",
         type=int,
         help="the operator's --api-concurrency (its default if unset)",
@@ -572,19 +582,25 @@ def main() -> int:
 
     def submit_job(namespace: str, name: str) -> None:
         custom.create_namespaced_custom_object(
-            "troupe.dev", "v1alpha1", namespace, "trainingjobs", job_manifest(name, args.workers)
+            "troupe.dev",
+            "v1alpha1",
+            namespace,
+            "trainingjobs",
+            job_manifest(name, args.workers, not args.flat),
         )
 
     print(f"floor: {args.jobs} x {args.workers + 1} pods created directly", flush=True)
     floor = run_phase(api, "floor", args.jobs, args.workers, submit_floor)
     if not args.keep_floor:
         floor["cleanup_seconds"] = delete_namespace(core, floor["namespace"])
-    print("floor in the job's order: workers created once their master is Ready", flush=True)
-    ordered = run_phase(
-        api, "floor-ordered", args.jobs, args.workers, submit_master, submit_workers
-    )
-    if not args.keep_floor:
-        ordered["cleanup_seconds"] = delete_namespace(core, ordered["namespace"])
+    ordered = None  # a flat job's own order is the floor's: all at once
+    if not args.flat:
+        print("floor in the job's order: workers created once their master is Ready", flush=True)
+        ordered = run_phase(
+            api, "floor-ordered", args.jobs, args.workers, submit_master, submit_workers
+        )
+        if not args.keep_floor:
+            ordered["cleanup_seconds"] = delete_namespace(core, ordered["namespace"])
 
     log = open(CACHE / "bench-operator.log", "w")  # noqa: SIM115 - child owns it
     operator = subprocess.Popen(
@@ -637,11 +653,13 @@ def main() -> int:
     troupe["writes_per_job_without_events"] = (writes - event_writes) / args.jobs
     troupe["minimum_writes_per_job"] = minimum
 
-    def ratio(base: dict) -> dict:
+    def ratio(base: dict | None, key: str = "all_pods_created") -> dict:
+        if base is None:
+            return {}
         return {
-            k: troupe["all_pods_created"][k] / base["all_pods_created"][k]
+            k: troupe[key][k] / base[key][k]
             for k in ("p50", "p95", "p99", "max")
-            if base["all_pods_created"].get(k)
+            if base[key].get(k)
         }
 
     result = {
@@ -657,6 +675,10 @@ def main() -> int:
         "troupe": troupe,
         "created_ratio_to_floor": ratio(floor),
         "created_ratio_to_floor_ordered": ratio(ordered),
+        "created_since_burst_ratio_to_floor": ratio(floor, "all_pods_created_since_burst"),
+        "created_since_burst_ratio_to_floor_ordered": ratio(
+            ordered, "all_pods_created_since_burst"
+        ),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"bench-{time.strftime('%Y%m%dT%H%M%S')}-{args.jobs}x{args.workers + 1}.json"
@@ -671,9 +693,21 @@ def print_table(result: dict, earlier: dict | None) -> None:
         ("floor: submit -> all pods created", result["floor"]["all_pods_created"]),
         (
             "floor, job's order: -> all created",
-            result.get("floor_ordered", {}).get("all_pods_created", {}),
+            (result.get("floor_ordered") or {}).get("all_pods_created", {}),
         ),
         ("troupe: submit -> all pods created", result["troupe"]["all_pods_created"]),
+        (
+            "floor: burst start -> all created",
+            result["floor"].get("all_pods_created_since_burst", {}),
+        ),
+        (
+            "floor, job's order: burst -> created",
+            (result.get("floor_ordered") or {}).get("all_pods_created_since_burst", {}),
+        ),
+        (
+            "troupe: burst start -> all created",
+            result["troupe"].get("all_pods_created_since_burst", {}),
+        ),
         (
             "troupe: pods running -> job Running",
             result["troupe"].get("pods_ready_to_job_running", {}),
@@ -683,13 +717,16 @@ def print_table(result: dict, earlier: dict | None) -> None:
             result["troupe"].get("pods_finished_to_job_succeeded", {}),
         ),
     ]
-    for phase in ("floor_ordered", "troupe"):  # scheduler, then kwok
+    for phase in ("floor_ordered", "troupe"):  # the controller's steps, scheduler, kwok
         for step in (
+            "submit_to_master_created",
             "master_created_to_bound",
             "master_bound_to_started",
+            "master_started_to_workers_created",
             "worker_created_to_bound",
+            "worker_bound_to_started",
         ):
-            if step in result.get(phase, {}):
+            if step in (result.get(phase) or {}):
                 rows.append((f"{phase}: {step.replace('_', ' ')}", result[phase][step]))
     print(f"\n{'seconds':40} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
     for label, p in rows:
@@ -701,7 +738,14 @@ def print_table(result: dict, earlier: dict | None) -> None:
     for key, label in (
         ("created_ratio_to_floor", "floor"),
         ("created_ratio_to_floor_ordered", "floor in the job's order"),
+        ("created_since_burst_ratio_to_floor", "floor, from the burst's start"),
+        (
+            "created_since_burst_ratio_to_floor_ordered",
+            "floor in the job's order, from the burst's start",
+        ),
     ):
+        if not result.get(key):
+            continue
         print(
             f"\nratio to {label} (all pods created): "
             + ", ".join(f"{k} {v:.2f}x" for k, v in result.get(key, {}).items())
@@ -722,7 +766,7 @@ def print_table(result: dict, earlier: dict | None) -> None:
     )
     print("CPU seconds during each phase (who shares the cores):")
     for phase in ("floor", "floor_ordered", "troupe"):
-        cpu = result.get(phase, {}).get("cpu_seconds", {})
+        cpu = (result.get(phase) or {}).get("cpu_seconds", {})
         print(f"  {phase:14} " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cpu.items())))
     print("requests by the operator:")
     for key, n in t["requests"].items():

@@ -45,8 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--api-concurrency",
         type=int,
-        default=32,
-        help="parallel API calls when creating a job's pods",
+        default=16,
+        help="API calls in flight at once, across all jobs; more only queues them in a busy "
+        "API server, where they slow its other clients (the kubelets starting the pods)",
     )
     hook = parser.add_argument_group("validating webhook (off unless --webhook-port)")
     hook.add_argument("--webhook-port", type=int)

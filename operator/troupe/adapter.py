@@ -41,7 +41,7 @@ class Refusal(NamedTuple):
 
 
 class Adapter:
-    def __init__(self, api_client: client.ApiClient, concurrency: int = 32):
+    def __init__(self, api_client: client.ApiClient, concurrency: int = 16):
         self._core = client.CoreV1Api(api_client)
         self._custom = client.CustomObjectsApi(api_client)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="troupe-api")

@@ -451,7 +451,7 @@ class _Reconcile:
     # --- creation ------------------------------------------------------------------------
 
     def _create(self, ctx: JobContext, states: dict[str, RoleState]) -> None:
-        """Services first (hosts resolve early), then each role once its dependencies hold."""
+        """Every role's Service at once (hosts resolve early); a role once its needs hold."""
         creates = [
             render_service(ctx, r.name)
             for r in self.spec.roles

@@ -132,6 +132,7 @@ def test_kueue_admits_one_job_at_a_time_on_the_flavors_nodes(
             lambda n=name: "insufficient unused quota" in jobs.condition(n, "Queued")["message"],
             what=f"{name} waits for quota",
             show=lambda n=name: jobs.condition(n, "Queued"),
+            timeout=90,  # a message alone is progress: written once still for 30 s
         )
     first = _workload(custom, namespace, "first")
     assert kueue.is_admitted(first)
