@@ -126,7 +126,12 @@ def main(argv: list[str] | None = None) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     cache = ChildCache()
-    workers = JobWorkers(Adapter(api, args.api_concurrency), cache, period=args.resync_seconds)
+    workers = JobWorkers(
+        Adapter(api, args.api_concurrency),
+        cache,
+        period=args.resync_seconds,
+        max_passes=4 * args.api_concurrency,  # enough passes to keep every API slot busy
+    )
     handlers.install(
         workers,
         ChildWatch(api, args.namespace, cache, workers.child_changed),

@@ -34,7 +34,9 @@ def _namespace(args) -> str:
         return args.namespace
     from kubernetes import config
 
-    _, active = config.list_kube_config_contexts()
+    contexts, active = config.list_kube_config_contexts()
+    if args.context:
+        active = next((c for c in contexts if c["name"] == args.context), active)
     return active["context"].get("namespace", "default")
 
 

@@ -46,6 +46,7 @@ class JobWorkers:
         period: float = 30.0,
         progress_quiet: float = 30.0,
         batch_window: float = 0.05,
+        max_passes: int = 64,
     ):
         self.adapter = adapter
         self.children = children
@@ -54,6 +55,10 @@ class JobWorkers:
         # read on a job that is stuck, and a job that moves gets there with its next phase
         self.progress_quiet = progress_quiet
         self.batch_window = batch_window  # after a wake-up, before the pass
+        # Passes under way at once. A pass renders its job's manifests and holds them until
+        # the API server has taken them; when a thousand jobs arrive together, passes beyond
+        # what the API calls can drain only hold memory. Waiters go first come, first served.
+        self.passes = asyncio.Semaphore(max_passes)
         self._workers: dict[Key, _Worker] = {}
         self._phases: dict[Key, str] = {}
         # (key, body) -> the queue's Decision, or None when no queue limits the job
@@ -141,8 +146,9 @@ class _Worker:
         while True:
             self.wake.clear()
             try:
-                with metrics.RECONCILE_SECONDS.time():
-                    wait = await self.reconcile()
+                async with self.owner.passes:
+                    with metrics.RECONCILE_SECONDS.time():
+                        wait = await self.reconcile()
                 failures = 0
             except asyncio.CancelledError:
                 raise

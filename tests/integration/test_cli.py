@@ -59,6 +59,11 @@ def test_submit_get_describe_dag_delete(kubeconfig, namespace, tmp_path, core, c
     listing = troupe(kubeconfig, "-n", namespace, "get").stdout
     row = next(line for line in listing.splitlines() if line.startswith("cli "))
     assert "generic" in row and "Running" in row
+    # --context picks that context's namespace, as kubectl does, not the current context's
+    other = tmp_path / "kubeconfig"
+    other.write_text(yaml.safe_dump(_with_context(kubeconfig, "elsewhere", namespace)))
+    listing = troupe(str(other), "--context", "elsewhere", "get").stdout
+    assert any(line.startswith("cli ") for line in listing.splitlines()), listing
 
     described = troupe(kubeconfig, "-n", namespace, "describe", "cli").stdout
     for text in ("Phase:      Running", "cli-ps-0", "cli-worker-1"):
@@ -76,6 +81,17 @@ def test_submit_get_describe_dag_delete(kubeconfig, namespace, tmp_path, core, c
         return "cli " not in troupe(kubeconfig, "-n", namespace, "get").stdout
 
     wait_for(gone, what="job deleted")
+
+
+def _with_context(kubeconfig: str, name: str, namespace: str) -> dict:
+    """The kubeconfig plus a context `name` on the current cluster whose namespace is
+    `namespace`; the current context stays what it was."""
+    with open(kubeconfig) as f:
+        cfg = yaml.safe_load(f)
+    current = next(c for c in cfg["contexts"] if c["name"] == cfg["current-context"])
+    context = {**current["context"], "namespace": namespace}
+    cfg["contexts"].append({"name": name, "context": context})
+    return cfg
 
 
 @pytest.fixture
