@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
         Adapter(api, args.api_concurrency),
         cache,
         period=args.resync_seconds,
-        max_passes=4 * args.api_concurrency,  # enough passes to keep every API slot busy
+        max_passes=8 * args.api_concurrency,  # enough passes to keep every API slot busy
     )
     handlers.install(
         workers,
