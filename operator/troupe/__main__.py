@@ -11,7 +11,7 @@ import kopf
 from kubernetes import client, config
 
 from troupe import handlers, kueue, metrics
-from troupe.adapter import Adapter, served
+from troupe.adapter import Adapter, served, status_threads
 from troupe.children import ChildCache
 from troupe.childwatch import ChildWatch
 from troupe.workers import JobWorkers
@@ -80,7 +80,7 @@ def _load_kube_config(concurrency: int) -> client.ApiClient:
         config.load_kube_config()
     settings = client.Configuration.get_default_copy()
     # one kept-alive connection per API thread: the default pool of 4 re-handshakes TLS
-    settings.connection_pool_maxsize = concurrency
+    settings.connection_pool_maxsize = concurrency + status_threads(concurrency)
     api = client.ApiClient(settings)
     api.user_agent = "troupe-operator"
     return api

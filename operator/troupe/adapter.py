@@ -40,13 +40,23 @@ class Refusal(NamedTuple):
     message: str
 
 
+def status_threads(concurrency: int) -> int:
+    """Threads kept for job status writes and Events, apart from the `concurrency` ones."""
+    return max(2, concurrency // 4)
+
+
 class Adapter:
     def __init__(self, api_client: client.ApiClient, concurrency: int = 16):
         self._core = client.CoreV1Api(api_client)
         self._custom = client.CustomObjectsApi(api_client)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="troupe-api")
+        # A job's status and Events must not queue behind a thousand other jobs' pod
+        # creations: when a burst of jobs arrives, "Running" would be written minutes late.
+        self._status_pool = ThreadPoolExecutor(
+            max_workers=status_threads(concurrency), thread_name_prefix="troupe-status"
+        )
 
-    async def _call(self, fn, *args, parse: bool = True, **kwargs):
+    async def _call(self, fn, *args, parse: bool = True, pool=None, **kwargs):
         """Run one API call in the pool; the response is read as plain JSON (or not at all).
 
         The client's own response models cost more CPU than the request itself, and the
@@ -59,7 +69,7 @@ class Adapter:
             data = response.data
             return json.loads(data) if data and parse else None
 
-        return await loop.run_in_executor(self._pool, call)
+        return await loop.run_in_executor(pool or self._pool, call)
 
     # --- carrying out a plan -------------------------------------------------------------
 
@@ -91,6 +101,7 @@ class Adapter:
                 PLURAL,
                 name,
                 {"status": patch},
+                pool=self._status_pool,
             )
         except client.ApiException as exc:
             if exc.status == 404:
@@ -154,7 +165,13 @@ class Adapter:
             "reportingInstance": _ORIGIN,
         }
         try:
-            await self._call(self._core.create_namespaced_event, meta["namespace"], body)
+            await self._call(
+                self._core.create_namespaced_event,
+                meta["namespace"],
+                body,
+                parse=False,
+                pool=self._status_pool,
+            )
         except client.ApiException as exc:
             log.warning("could not post event %s on %s: %s", reason, meta["name"], exc.reason)
 
