@@ -9,6 +9,7 @@ and creates, role and job status, cleanPodPolicy on finishing.
 
 from __future__ import annotations
 
+import collections
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -337,6 +338,9 @@ class _Reconcile:
         }
         self.result = Plan()
         self.gang: dict | None = self.stored.get("gang")
+        # role -> pods this pass creates: Pending from now on, so the status says so at once
+        # (else a first start would take a second write just to count its master)
+        self.creating: collections.Counter[str] = collections.Counter()
 
     def run(self) -> Plan:
         ctx = self._context()
@@ -476,6 +480,7 @@ class _Reconcile:
             for instance in missing
         ]
         self.result.creates += creates + pods
+        self.creating.update(instance.role for instance in missing)
         if self.stored.get("phase") in (None, "Pending", "Queued"):
             return  # a first start: its Running Event tells it, one write instead of three
         for manifest in creates + pods:
@@ -569,7 +574,7 @@ class _Reconcile:
             "conditions": conditions(
                 stored.get("conditions") or [], true, now, self.job.generation
             ),
-            "roles": [states[r.name].as_status() for r in self.spec.roles],
+            "roles": [self._role_status(states[r.name]) for r in self.spec.roles],
             "restarts": restarts,
             "settledRestarts": self.settled,
             "restartGeneration": self.generation,
@@ -591,6 +596,11 @@ class _Reconcile:
             _apply_ttl(self.result, self.spec, status, now)
         self.result.status = status
         self.result.events += _phase_events(stored, verdict)
+
+    def _role_status(self, state: RoleState) -> dict:
+        role = state.as_status()
+        role["pending"] += self.creating[state.name]
+        return role
 
     def _total_pods(self) -> int:
         return sum(r.replicas for r in self.spec.roles)

@@ -458,6 +458,15 @@ def test_role_status_reports_counts_and_addresses():
     assert (cluster.status["readyPods"], cluster.status["totalPods"]) == (1, 3)
 
 
+def test_pods_a_pass_creates_count_as_pending_in_its_own_status():
+    cluster = FakeCluster(MASTER_WORKER)
+    cluster.reconcile()  # the first write says the master exists: no second write for it
+    assert (cluster.role("master")["pending"], cluster.role("worker")["pending"]) == (1, 0)
+    cluster.run("j-master-0")
+    assert _names(cluster.reconcile()) == ["j-worker-0", "j-worker-1"]
+    assert (cluster.role("master")["pending"], cluster.role("worker")["pending"]) == (0, 2)
+
+
 def test_plan_accepts_a_framework_instance():
     cluster = FakeCluster(ONE_WORKER, Generic())
     assert _names(cluster.reconcile()) == ["j-worker-0"]
