@@ -495,33 +495,36 @@ COMPONENTS = ("etcd", "kube-apiserver", "kube-scheduler", "kube-controller", "kw
 
 
 def component_cpu() -> dict[str, float]:
-    """CPU seconds so far of each control-plane process and of the bench itself: who
-    competes for the machine's cores during a phase."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    """CPU seconds so far of each of the bench cluster's control-plane processes and of the
+    bench itself: who competes for the machine's cores during a phase."""
     cpu = {"bench": sum(os.times()[:2])}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             name = (proc / "comm").read_text().strip()
-            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            ours = f"/clusters/{CLUSTER}/".encode() in (proc / "cmdline").read_bytes()
+            if name.startswith(COMPONENTS) and ours:  # not the test cluster's, say
+                cpu[name] = cpu.get(name, 0.0) + _cpu_seconds(proc)
         except OSError:
-            continue
-        if name.startswith(COMPONENTS):
-            cpu[name] = cpu.get(name, 0.0) + (int(stat[11]) + int(stat[12])) / ticks
+            continue  # the process ended while we looked
     return cpu
 
 
+def _cpu_seconds(proc: Path) -> float:
+    """User + system CPU of /proc/PID (fields after the command name, which may hold spaces)."""
+    fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def proc_stats(pid: int) -> dict[str, float]:
-    stat = Path(f"/proc/{pid}/stat").read_text().split()
-    ticks = os.sysconf("SC_CLK_TCK")
     status = dict(
         line.split(":", 1)
         for line in Path(f"/proc/{pid}/status").read_text().splitlines()
         if ":" in line
     )
     return {
-        "cpu_seconds": (int(stat[13]) + int(stat[14])) / ticks,
+        "cpu_seconds": _cpu_seconds(Path(f"/proc/{pid}")),
         "rss_mib": int(status["VmRSS"].split()[0]) / 1024,
         "peak_rss_mib": int(status["VmHWM"].split()[0]) / 1024,
     }
