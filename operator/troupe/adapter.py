@@ -16,8 +16,9 @@ from typing import Any, NamedTuple
 
 from kubernetes import client
 
-from troupe import metrics
+from troupe import metrics, priority
 from troupe.naming import GROUP, PLURAL, VERSION
+from troupe.priority import PriorityExecutor
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class Adapter:
     def __init__(self, api_client: client.ApiClient, concurrency: int = 16):
         self._core = client.CoreV1Api(api_client)
         self._custom = client.CustomObjectsApi(api_client)
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="troupe-api")
+        self._pool = PriorityExecutor(concurrency, "troupe-api")
         # A job's status and Events must not queue behind a thousand other jobs' pod
         # creations: when a burst of jobs arrives, "Running" would be written minutes late.
         self._status_pool = ThreadPoolExecutor(
@@ -62,14 +63,17 @@ class Adapter:
         The client's own response models cost more CPU than the request itself, and the
         operator only ever needs the body of a status patch, as a dict.
         """
-        loop = asyncio.get_running_loop()
 
         def call():
             response = fn(*args, _preload_content=False, **kwargs)
             data = response.data
             return json.loads(data) if data and parse else None
 
-        return await loop.run_in_executor(pool or self._pool, call)
+        if pool is None:  # the pass under way says how urgent its calls are (priority.py)
+            future = self._pool.submit(call, priority=priority.current.get())
+        else:
+            future = pool.submit(call)
+        return await asyncio.wrap_future(future)
 
     # --- carrying out a plan -------------------------------------------------------------
 

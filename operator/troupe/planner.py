@@ -455,12 +455,11 @@ class _Reconcile:
     # --- creation ------------------------------------------------------------------------
 
     def _create(self, ctx: JobContext, states: dict[str, RoleState]) -> None:
-        """Every role's Service at once (hosts resolve early); a role once its needs hold."""
-        creates = [
-            render_service(ctx, r.name)
-            for r in self.spec.roles
-            if naming.service_name(ctx.name, r.name) not in self.services
-        ]
+        """A role's pods once its needs hold, and its Service with its first pods.
+
+        A headless Service only resolves pods that exist, so one made earlier buys nothing;
+        it would only queue ahead of the pods that everything after them waits for.
+        """
         present = {i.name for i in self.instances} | {n for k, n in self.result.deletes}
         progress = {name: s.progress for name, s in states.items()}
         missing = [
@@ -469,6 +468,12 @@ class _Reconcile:
             if dag.ready_to_start(self.roles[name], progress)
             for index in range(self.roles[name].replicas)
             if naming.pod_name(ctx.name, name, index) not in present
+        ]
+        with_pods = {i.role for i in self.instances} | {m.role for m in missing}
+        creates = [
+            render_service(ctx, r.name)
+            for r in self.spec.roles
+            if r.name in with_pods and naming.service_name(ctx.name, r.name) not in self.services
         ]
         if creates or missing:
             creates = render_extra_objects(ctx, self.framework) + creates

@@ -17,12 +17,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from troupe import kueue, metrics, naming
+from troupe import kueue, metrics, naming, priority
 from troupe.adapter import Adapter, Refusal
 from troupe.children import Change, ChildCache, child_id
 from troupe.events import coalesce
 from troupe.framework import get_framework
 from troupe.planner import JobView, plan
+from troupe.priority import PrioritySemaphore
 from troupe.queueing import Decision, queue_of
 from troupe.throttle import ProgressPace
 
@@ -57,8 +58,8 @@ class JobWorkers:
         self.batch_window = batch_window  # after a wake-up, before the pass
         # Passes under way at once. A pass renders its job's manifests and holds them until
         # the API server has taken them; when a thousand jobs arrive together, passes beyond
-        # what the API calls can drain only hold memory. Waiters go first come, first served.
-        self.passes = asyncio.Semaphore(max_passes)
+        # what the API calls can drain only hold memory.
+        self.passes = PrioritySemaphore(max_passes)  # a job's first pods first (priority.py)
         self._workers: dict[Key, _Worker] = {}
         self._phases: dict[Key, str] = {}
         # (key, body) -> the queue's Decision, or None when no queue limits the job
@@ -146,7 +147,9 @@ class _Worker:
         while True:
             self.wake.clear()
             try:
-                async with self.owner.passes:
+                urgency = priority.NORMAL if self._observed()[0] else priority.URGENT
+                async with self.owner.passes.hold(urgency):
+                    priority.current.set(urgency)
                     with metrics.RECONCILE_SECONDS.time():
                         wait = await self.reconcile()
                 failures = 0

@@ -63,12 +63,16 @@ def test_same_input_gives_the_same_plan():
 
 def test_worker_waits_for_ready_master():
     cluster = FakeCluster(MASTER_WORKER)
-    assert _names(cluster.reconcile()) == ["j-master-0"]
+    first = cluster.reconcile()
+    assert _names(first) == ["j-master-0"]
+    assert _names(first, "Service") == ["j-master"]  # a role's Service comes with its pods
     assert cluster.status["message"] == "0/3 pods running; worker waits for master Ready"
     cluster.run("j-master-0", ready=False)
-    assert _names(cluster.reconcile()) == []
+    assert _names(cluster.reconcile(), "Service") == []
     cluster.run("j-master-0", ready=True)
-    assert _names(cluster.reconcile()) == ["j-worker-0", "j-worker-1"]
+    second = cluster.reconcile()
+    assert _names(second) == ["j-worker-0", "j-worker-1"]
+    assert _names(second, "Service") == ["j-worker"]
     assert cluster.status["phase"] == "Pending"  # the master alone does not train
     assert cluster.status["message"] == "1/3 pods running"
     cluster.run()

@@ -1,0 +1,136 @@
+"""priority.py: urgent waiters and calls go first, then the oldest; nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from troupe.priority import NORMAL, URGENT, PriorityExecutor, PrioritySemaphore
+
+
+async def _queue_behind_holder(sem: PrioritySemaphore, priorities: list[int]):
+    """Fill the semaphore, queue one waiter per priority, release: return who got in when."""
+    order: list[int] = []
+    release = asyncio.Event()
+
+    async def holder():
+        async with sem.hold():
+            await release.wait()
+
+    async def waiter(i: int, prio: int):
+        async with sem.hold(prio):
+            order.append(i)
+
+    held = asyncio.create_task(holder())
+    await asyncio.sleep(0)  # the holder takes the only slot
+    waiters = [asyncio.create_task(waiter(i, p)) for i, p in enumerate(priorities)]
+    await asyncio.sleep(0)  # every waiter is queued
+    return order, release, held, waiters
+
+
+def test_semaphore_lets_urgent_waiters_in_first_then_oldest():
+    async def main():
+        sem = PrioritySemaphore(1)
+        order, release, held, waiters = await _queue_behind_holder(
+            sem, [NORMAL, URGENT, NORMAL, URGENT]
+        )
+        release.set()
+        await asyncio.gather(held, *waiters)
+        return order
+
+    assert asyncio.run(main()) == [1, 3, 0, 2]
+
+
+def test_semaphore_skips_a_cancelled_waiter_and_keeps_its_slots():
+    async def main():
+        sem = PrioritySemaphore(1)
+        order, release, held, waiters = await _queue_behind_holder(sem, [URGENT, NORMAL])
+        waiters[0].cancel()
+        release.set()
+        await asyncio.gather(held, *waiters, return_exceptions=True)
+        async with sem.hold(), asyncio.timeout(5):
+            pass  # the slot came back: a later holder still gets in
+        return order, waiters[0].cancelled()
+
+    assert asyncio.run(main()) == ([1], True)
+
+
+def test_semaphore_admits_up_to_its_limit_at_once():
+    async def main():
+        sem = PrioritySemaphore(3)
+        inside, most = 0, 0
+        gate = asyncio.Event()
+
+        async def one():
+            nonlocal inside, most
+            async with sem.hold():
+                inside += 1
+                most = max(most, inside)
+                await gate.wait()
+                inside -= 1
+
+        tasks = [asyncio.create_task(one()) for _ in range(7)]
+        await asyncio.sleep(0)
+        first_wave = inside
+        gate.set()
+        await asyncio.gather(*tasks)
+        return first_wave, most
+
+    assert asyncio.run(main()) == (3, 3)
+
+
+def test_executor_runs_urgent_calls_first_then_oldest():
+    executor = PriorityExecutor(1, "test")
+    started, unblock = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def block():
+        started.set()
+        unblock.wait(10)
+
+    executor.submit(block)
+    assert started.wait(10)
+    futures = [
+        executor.submit(order.append, name, priority=prio)
+        for name, prio in (("a", NORMAL), ("b", URGENT), ("c", NORMAL), ("d", URGENT))
+    ]
+    unblock.set()
+    for f in futures:
+        f.result(10)
+    executor.shutdown()
+    assert order == ["b", "d", "a", "c"]
+
+
+def test_executor_hands_back_results_and_exceptions():
+    executor = PriorityExecutor(2, "test")
+    assert executor.submit(lambda a, b: a + b, 2, 3).result(10) == 5
+    with pytest.raises(ZeroDivisionError):
+        executor.submit(lambda: 1 / 0).result(10)
+    executor.shutdown()
+
+
+def test_executor_skips_a_cancelled_call():
+    executor = PriorityExecutor(1, "test")
+    started, unblock = threading.Event(), threading.Event()
+    ran: list[str] = []
+    executor.submit(lambda: (started.set(), unblock.wait(10)))
+    assert started.wait(10)
+    dropped = executor.submit(ran.append, "dropped")
+    kept = executor.submit(ran.append, "kept")
+    assert dropped.cancel()
+    unblock.set()
+    kept.result(10)
+    executor.shutdown()
+    assert ran == ["kept"]
+
+
+def test_an_awaited_call_runs_in_the_executor_from_asyncio():
+    executor = PriorityExecutor(1, "test")
+
+    async def main():
+        return await asyncio.wrap_future(executor.submit(threading.current_thread))
+
+    assert asyncio.run(main()).name == "test-0"
+    executor.shutdown()
