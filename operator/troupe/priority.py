@@ -5,7 +5,9 @@ worker waits for) and later passes create the pods that waited. Served first com
 served, the roots of late jobs queue behind the workers of early ones, and on a busy
 cluster the nodes start pods in the order they are bound: every late job's master starts
 last. Passes of jobs that have no pod yet, and the API calls those passes make, are
-served first; among equals, the oldest first.
+served first. Next come jobs whose pods all exist: their passes mostly write the status
+people read ("Running", "Succeeded"), take a moment, and should not wait behind other
+jobs' pod creations. Among equals, the oldest first.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future
 from contextvars import ContextVar
 
-URGENT = 0  # a pass of a job with no pod yet
-NORMAL = 1
+FIRST_PODS = 0  # a job with no pod yet: its roots gate everything after them
+SETTLED = 1  # a job whose pods all exist
+NORMAL = 2
 
 # The priority of the pass under way in this task; the adapter's calls take it.
 current: ContextVar[int] = ContextVar("troupe_priority", default=NORMAL)

@@ -147,7 +147,7 @@ class _Worker:
         while True:
             self.wake.clear()
             try:
-                urgency = priority.NORMAL if self._observed()[0] else priority.URGENT
+                urgency = self._priority()
                 async with self.owner.passes.hold(urgency):
                     priority.current.set(urgency)
                     with metrics.RECONCILE_SECONDS.time():
@@ -167,6 +167,14 @@ class _Worker:
             # Pod events come in bursts (a node's pods start together, kwok/kubelet status
             # updates): a moment's wait lets one pass see them all instead of one each.
             await asyncio.sleep(self.owner.batch_window)
+
+    def _priority(self) -> int:
+        """Where this pass queues (priority.py), from the pods the cache holds."""
+        pods = len(self.owner.children.pods(self.key))
+        total = (self.body.get("status") or {}).get("totalPods") or 0
+        if not pods:
+            return priority.FIRST_PODS
+        return priority.SETTLED if total and pods >= total else priority.NORMAL
 
     def _observed(self):
         children = self.owner.children

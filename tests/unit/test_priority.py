@@ -7,7 +7,10 @@ import threading
 
 import pytest
 
-from troupe.priority import NORMAL, URGENT, PriorityExecutor, PrioritySemaphore
+from troupe import naming
+from troupe.children import ChildCache
+from troupe.priority import FIRST_PODS, NORMAL, SETTLED, PriorityExecutor, PrioritySemaphore
+from troupe.workers import JobWorkers, _Worker
 
 
 async def _queue_behind_holder(sem: PrioritySemaphore, priorities: list[int]):
@@ -34,19 +37,45 @@ def test_semaphore_lets_urgent_waiters_in_first_then_oldest():
     async def main():
         sem = PrioritySemaphore(1)
         order, release, held, waiters = await _queue_behind_holder(
-            sem, [NORMAL, URGENT, NORMAL, URGENT]
+            sem, [NORMAL, SETTLED, FIRST_PODS, NORMAL, FIRST_PODS, SETTLED]
         )
         release.set()
         await asyncio.gather(held, *waiters)
         return order
 
-    assert asyncio.run(main()) == [1, 3, 0, 2]
+    assert asyncio.run(main()) == [2, 4, 1, 5, 0, 3]
+
+
+def _pod(name: str) -> dict:
+    labels = {naming.JOB_LABEL: "j", naming.ROLE_LABEL: "worker", naming.INDEX_LABEL: name[-1]}
+    return {"metadata": {"name": name, "namespace": "ns", "labels": labels}}
+
+
+@pytest.mark.parametrize(
+    ("pods", "total", "expected"),
+    [
+        (0, None, FIRST_PODS),  # not even a status yet
+        (0, 3, FIRST_PODS),  # e.g. every pod deleted for a restart
+        (1, None, NORMAL),
+        (1, 3, NORMAL),  # the workers wait for the master
+        (3, 3, SETTLED),
+    ],
+)
+def test_a_pass_queues_by_the_pods_its_job_has(pods, total, expected):
+    cache = ChildCache()
+    for i in range(pods):
+        cache.apply("Pod", "ADDED", _pod(f"j-worker-{i}"))
+    body = {"metadata": {"name": "j", "namespace": "ns"}}
+    if total is not None:
+        body["status"] = {"totalPods": total}
+    worker = _Worker(JobWorkers(adapter=None, children=cache), ("ns", "j"), body)
+    assert worker._priority() == expected
 
 
 def test_semaphore_skips_a_cancelled_waiter_and_keeps_its_slots():
     async def main():
         sem = PrioritySemaphore(1)
-        order, release, held, waiters = await _queue_behind_holder(sem, [URGENT, NORMAL])
+        order, release, held, waiters = await _queue_behind_holder(sem, [FIRST_PODS, NORMAL])
         waiters[0].cancel()
         release.set()
         await asyncio.gather(held, *waiters, return_exceptions=True)
@@ -94,7 +123,7 @@ def test_executor_runs_urgent_calls_first_then_oldest():
     assert started.wait(10)
     futures = [
         executor.submit(order.append, name, priority=prio)
-        for name, prio in (("a", NORMAL), ("b", URGENT), ("c", NORMAL), ("d", URGENT))
+        for name, prio in (("a", NORMAL), ("b", FIRST_PODS), ("c", NORMAL), ("d", FIRST_PODS))
     ]
     unblock.set()
     for f in futures:
