@@ -15,16 +15,19 @@ import concurrent.futures
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 from kubernetes import client, config
+from prometheus_client.parser import text_string_to_metric_families
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -530,6 +533,51 @@ def proc_stats(pid: int) -> dict[str, float]:
     }
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+WAITS = ("troupe_watch_lag_seconds", "troupe_pass_queue_seconds", "troupe_api_queue_seconds")
+
+
+def operator_waits(port: int) -> dict[str, dict]:
+    """The operator's own wait histograms (watch lag, pass slot, API thread), per label:
+    count, mean, and the bucket bounds holding the median and the 99th percentile."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
+    waits: dict[str, dict] = {}
+    for family in text_string_to_metric_families(text.decode()):
+        if family.name not in WAITS:
+            continue
+        series: dict[str, dict] = collections.defaultdict(lambda: {"buckets": []})
+        for sample in family.samples:
+            label = ",".join(v for k, v in sorted(sample.labels.items()) if k != "le")
+            key = f"{family.name.removeprefix('troupe_').removesuffix('_seconds')} {label}"
+            if sample.name.endswith("_bucket"):
+                series[key]["buckets"].append((float(sample.labels["le"]), sample.value))
+            elif sample.name.endswith("_count"):
+                series[key]["count"] = sample.value
+            elif sample.name.endswith("_sum"):
+                series[key]["sum"] = sample.value
+        for key, s in series.items():
+            count = s.get("count", 0)
+            if not count:
+                continue
+            ordered = sorted(s["buckets"])
+
+            def bound(q: float) -> float:
+                return next(le for le, n in ordered if n >= q * count)  # noqa: B023
+
+            waits[key] = {
+                "count": int(count),
+                "mean": s["sum"] / count,
+                "p50_at_most": bound(0.5),
+                "p99_at_most": bound(0.99),
+            }
+    return waits
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=200)
@@ -606,8 +654,10 @@ def main() -> int:
             ordered["cleanup_seconds"] = delete_namespace(core, ordered["namespace"])
 
     log = open(CACHE / "bench-operator.log", "w")  # noqa: SIM115 - child owns it
+    metrics_port = free_port()
     operator = subprocess.Popen(
-        [sys.executable, "-m", "troupe", "-A", "--metrics-port", "0", "--liveness", ""]
+        [sys.executable, "-m", "troupe", "-A", "--liveness", ""]
+        + ["--metrics-port", str(metrics_port)]
         + (["--api-concurrency", str(args.api_concurrency)] if args.api_concurrency else []),
         env=dict(os.environ, KUBECONFIG=str(KUBECONFIG)),
         stdout=log,
@@ -638,6 +688,7 @@ def main() -> int:
         troupe = run_phase(api, "troupe", args.jobs, args.workers, submit_job)
         troupe["operator_startup_seconds"] = troupe_ready
         troupe["operator"] = proc_stats(operator.pid)
+        troupe["operator_waits"] = operator_waits(metrics_port)
         time.sleep(10)  # let the resync period pass once: is memory flat after the jobs end?
         troupe["operator_after_idle"] = proc_stats(operator.pid)
     finally:
@@ -767,6 +818,12 @@ def print_table(result: dict, earlier: dict | None) -> None:
         f"{t['operator']['peak_rss_mib']:.0f} MiB, RSS after idle "
         f"{t['operator_after_idle']['rss_mib']:.0f} MiB"
     )
+    print("where the operator's steps waited (seconds; p50/p99: the histogram bucket's bound):")
+    for key, w in t.get("operator_waits", {}).items():
+        print(
+            f"  {key:28} mean {w['mean']:7.2f}  p50 <= {w['p50_at_most']:<6g} "
+            f"p99 <= {w['p99_at_most']:<6g} ({w['count']} observed)"
+        )
     print("CPU seconds during each phase (who shares the cores):")
     for phase in ("floor", "floor_ordered", "troupe"):
         cpu = (result.get(phase) or {}).get("cpu_seconds", {})

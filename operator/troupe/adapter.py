@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -63,8 +64,11 @@ class Adapter:
         The client's own response models cost more CPU than the request itself, and the
         operator only ever needs the body of a status patch, as a dict.
         """
+        queued = time.monotonic()
+        waited = metrics.API_QUEUE_SECONDS.labels("status" if pool else "api")
 
         def call():
+            waited.observe(time.monotonic() - queued)
             response = fn(*args, _preload_content=False, **kwargs)
             data = response.data
             return json.loads(data) if data and parse else None

@@ -12,11 +12,13 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from kubernetes import client
 
-from troupe import naming
+from troupe import metrics, naming
 from troupe.children import Change, ChildCache
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,12 @@ class ChildWatch:
                 self._synced.set()
 
     def _events(self, kind: str, events: list[tuple[str, dict]]) -> None:
+        lag = metrics.WATCH_LAG.labels(kind)
+        now = time.time()
         for event_type, obj in events:
+            written = last_write(obj) if event_type != "DELETED" else None
+            if written is not None and not obj["metadata"].get("deletionTimestamp"):
+                lag.observe(max(0.0, now - written))  # a deletion's last write is older
             change = self.cache.apply(kind, event_type, obj)
             if change:
                 self._on_change(change)
@@ -153,3 +160,15 @@ def _lines(response) -> Iterator[list[bytes]]:
         lines = [p for p in parts if p.strip()]
         if lines:
             yield lines
+
+
+def last_write(obj: dict) -> float | None:
+    """When the object was last written (epoch seconds, whole), from its managedFields."""
+    times = [e.get("time") for e in (obj.get("metadata") or {}).get("managedFields") or []]
+    latest = max((t for t in times if t), default=None)  # RFC 3339 in UTC sorts as text
+    if latest is None:
+        return None
+    try:
+        return datetime.fromisoformat(latest.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

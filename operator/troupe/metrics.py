@@ -23,6 +23,25 @@ TIME_TO_RUNNING = Histogram(
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800),
 )
 RECONCILE_SECONDS = Histogram("troupe_reconcile_duration_seconds", "One reconcile of one job")
+# Where a job's next step waits when the operator is saturated (as controller-runtime's
+# workqueue_queue_duration_seconds): behind the watch, for a pass slot, for an API thread.
+_WAITS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
+WATCH_LAG = Histogram(
+    "troupe_watch_lag_seconds",
+    "From an object's last write (its managedFields time, whole seconds) to its watch event "
+    "reaching the operator's cache",
+    ["kind"],
+    buckets=(1, 2, 5, 10, 30, 60, 120, 300),
+)
+PASS_QUEUE_SECONDS = Histogram(
+    "troupe_pass_queue_seconds",
+    "A job's wait for a pass slot (at most 8 x api-concurrency passes run at once)",
+    ["priority"],
+    buckets=_WAITS,
+)
+API_QUEUE_SECONDS = Histogram(
+    "troupe_api_queue_seconds", "An API call's wait for a thread", ["pool"], buckets=_WAITS
+)
 API_ERRORS = Counter("troupe_api_errors_total", "Failed API calls", ["verb", "resource"])
 
 

@@ -26,6 +26,7 @@ from contextvars import ContextVar
 FIRST_PODS = 0  # a job with no pod yet: its roots gate everything after them
 SETTLED = 1  # a job whose pods all exist
 NORMAL = 2
+NAMES = ("first_pods", "settled", "normal")  # metric labels, by priority
 
 # The priority of the pass under way in this task; the adapter's calls take it.
 current: ContextVar[int] = ContextVar("troupe_priority", default=NORMAL)

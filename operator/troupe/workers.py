@@ -148,7 +148,10 @@ class _Worker:
             self.wake.clear()
             try:
                 urgency = self._priority()
+                waited = metrics.PASS_QUEUE_SECONDS.labels(priority.NAMES[urgency])
+                queued = time.monotonic()
                 async with self.owner.passes.hold(urgency):
+                    waited.observe(time.monotonic() - queued)
                     priority.current.set(urgency)
                     with metrics.RECONCILE_SECONDS.time():
                         wait = await self.reconcile()

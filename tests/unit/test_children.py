@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from troupe import naming
 from troupe.children import Change, ChildCache
+from troupe.childwatch import last_write
 
 
 def _pod(name: str, job: str | None = "j", namespace: str = "ns", phase: str = "Pending"):
@@ -84,3 +85,16 @@ def test_namespaced_relist_leaves_other_namespaces_alone():
     assert changes == [Change(("a", "j"), "svc/j-master", True)]
     assert cache.services(("a", "j")) == set()
     assert cache.services(("b", "j")) == {"j-master"}
+
+
+def test_last_write_is_the_newest_managed_fields_time():
+    pod = _pod("j-worker-0")
+    assert last_write(pod) is None
+    pod["metadata"]["managedFields"] = [
+        {"manager": "troupe-operator", "time": "2026-11-23T10:00:00Z"},
+        {"manager": "kwok", "time": "2026-11-23T10:00:07Z", "subresource": "status"},
+        {"manager": "other"},
+    ]
+    assert last_write(pod) == 1795428007.0
+    pod["metadata"]["managedFields"] = [{"time": "not a time"}]
+    assert last_write(pod) is None
