@@ -11,7 +11,6 @@ import asyncio
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -54,11 +53,9 @@ class Adapter:
         self._pool = PriorityExecutor(concurrency, "troupe-api")
         # A job's status and Events must not queue behind a thousand other jobs' pod
         # creations: when a burst of jobs arrives, "Running" would be written minutes late.
-        self._status_pool = ThreadPoolExecutor(
-            max_workers=status_threads(concurrency), thread_name_prefix="troupe-status"
-        )
+        self._status_pool = PriorityExecutor(status_threads(concurrency), "troupe-status")
 
-    async def _call(self, fn, *args, parse: bool = True, pool=None, **kwargs):
+    async def _call(self, fn, *args, parse: bool = True, pool=None, later=False, **kwargs):
         """Run one API call in the pool; the response is read as plain JSON (or not at all).
 
         The client's own response models cost more CPU than the request itself, and the
@@ -75,8 +72,8 @@ class Adapter:
 
         if pool is None:  # the pass under way says how urgent its calls are (priority.py)
             future = self._pool.submit(call, priority=priority.current.get())
-        else:
-            future = pool.submit(call)
+        else:  # a job's status goes ahead of Events (`later`): it is what tools read
+            future = pool.submit(call, priority=priority.NORMAL if later else priority.SETTLED)
         return await asyncio.wrap_future(future)
 
     # --- carrying out a plan -------------------------------------------------------------
@@ -179,6 +176,7 @@ class Adapter:
                 body,
                 parse=False,
                 pool=self._status_pool,
+                later=True,
             )
         except client.ApiException as exc:
             log.warning("could not post event %s on %s: %s", reason, meta["name"], exc.reason)

@@ -172,12 +172,17 @@ class _Worker:
             await asyncio.sleep(self.owner.batch_window)
 
     def _priority(self) -> int:
-        """Where this pass queues (priority.py), from the pods the cache holds."""
-        pods = len(self.owner.children.pods(self.key))
+        """Where this pass queues (priority.py): by the pods that exist, those the cache
+        holds and those this worker created and the watch has not shown yet. (Counting only
+        the cache, the pass woken by a job's first new pods queued as a creating one, and
+        its `Running` waited a minute behind other jobs' creations.)"""
+        names = {i.name for i in self.owner.children.pods(self.key)}
+        service = child_id("Service", "")  # the prefix of a Service's id
+        names.update(n for n in self.expect_present if not n.startswith(service))
         total = (self.body.get("status") or {}).get("totalPods") or 0
-        if not pods:
+        if not names:
             return priority.FIRST_PODS
-        return priority.SETTLED if total and pods >= total else priority.NORMAL
+        return priority.SETTLED if total and len(names) >= total else priority.NORMAL
 
     def _observed(self):
         children = self.owner.children

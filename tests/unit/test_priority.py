@@ -72,6 +72,19 @@ def test_a_pass_queues_by_the_pods_its_job_has(pods, total, expected):
     assert worker._priority() == expected
 
 
+def test_pods_created_but_not_yet_seen_count_as_existing():
+    cache = ChildCache()
+    cache.apply("Pod", "ADDED", _pod("j-worker-0"))
+    body = {"metadata": {"name": "j", "namespace": "ns"}, "status": {"totalPods": 3}}
+    worker = _Worker(JobWorkers(adapter=None, children=cache), ("ns", "j"), body)
+    worker.expect_present = {"j-worker-1": 1e9, "svc/j-worker": 1e9}
+    assert worker._priority() == NORMAL  # a Service is not a pod
+    worker.expect_present["j-worker-0"] = 1e9  # also in the cache: counted once
+    assert worker._priority() == NORMAL
+    worker.expect_present["j-worker-2"] = 1e9
+    assert worker._priority() == SETTLED
+
+
 def test_semaphore_skips_a_cancelled_waiter_and_keeps_its_slots():
     async def main():
         sem = PrioritySemaphore(1)
