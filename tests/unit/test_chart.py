@@ -271,6 +271,9 @@ def test_grafana_dashboard_charts_every_operator_metric():
         "troupe_job_time_to_running_seconds_bucket",
         "troupe_reconcile_duration_seconds_bucket",
         "troupe_api_errors_total",
+        "troupe_watch_lag_seconds_bucket",
+        "troupe_pass_queue_seconds_bucket",
+        "troupe_api_queue_seconds_bucket",
     ):
         assert metric in exprs, metric
     configmap = only(render("grafanaDashboard.enabled=true"), "ConfigMap")
