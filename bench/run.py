@@ -564,18 +564,18 @@ def operator_waits(port: int) -> dict[str, dict]:
             count = s.get("count", 0)
             if not count:
                 continue
-            ordered = sorted(s["buckets"])
-
-            def bound(q: float) -> float:
-                return next(le for le, n in ordered if n >= q * count)  # noqa: B023
-
             waits[key] = {
                 "count": int(count),
                 "mean": s["sum"] / count,
-                "p50_at_most": bound(0.5),
-                "p99_at_most": bound(0.99),
+                "p50_at_most": _bucket_bound(s["buckets"], 0.5 * count),
+                "p99_at_most": _bucket_bound(s["buckets"], 0.99 * count),
             }
     return waits
+
+
+def _bucket_bound(buckets: list[tuple[float, float]], rank: float) -> float:
+    """The upper bound of the first cumulative bucket holding `rank` observations."""
+    return next(le for le, n in sorted(buckets) if n >= rank)
 
 
 def main() -> int:

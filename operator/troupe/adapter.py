@@ -55,14 +55,17 @@ class Adapter:
         # creations: when a burst of jobs arrives, "Running" would be written minutes late.
         self._status_pool = PriorityExecutor(status_threads(concurrency), "troupe-status")
 
-    async def _call(self, fn, *args, parse: bool = True, pool=None, later=False, **kwargs):
-        """Run one API call in the pool; the response is read as plain JSON (or not at all).
+    async def _call(self, fn, *args, parse: bool = True, lane: str = "api", **kwargs):
+        """Run one API call in its lane's threads; the response is read as plain JSON (or
+        not at all).
 
-        The client's own response models cost more CPU than the request itself, and the
-        operator only ever needs the body of a status patch, as a dict.
+        `lane`: "api" calls queue by the priority of the pass under way (priority.py);
+        "status" and "event" share the status threads, a job's status ahead of Events (it
+        is what tools read). The client's own response models cost more CPU than the
+        request itself, and the operator only ever needs the body of a status patch.
         """
         queued = time.monotonic()
-        waited = metrics.API_QUEUE_SECONDS.labels("status" if pool else "api")
+        waited = metrics.API_QUEUE_SECONDS.labels("api" if lane == "api" else "status")
 
         def call():
             waited.observe(time.monotonic() - queued)
@@ -70,10 +73,10 @@ class Adapter:
             data = response.data
             return json.loads(data) if data and parse else None
 
-        if pool is None:  # the pass under way says how urgent its calls are (priority.py)
+        if lane == "api":
             future = self._pool.submit(call, priority=priority.current.get())
-        else:  # a job's status goes ahead of Events (`later`): it is what tools read
-            future = pool.submit(call, priority=priority.NORMAL if later else priority.SETTLED)
+        else:
+            future = self._status_pool.submit(call, priority=0 if lane == "status" else 1)
         return await asyncio.wrap_future(future)
 
     # --- carrying out a plan -------------------------------------------------------------
@@ -106,7 +109,7 @@ class Adapter:
                 PLURAL,
                 name,
                 {"status": patch},
-                pool=self._status_pool,
+                lane="status",
             )
         except client.ApiException as exc:
             if exc.status == 404:
@@ -175,8 +178,7 @@ class Adapter:
                 meta["namespace"],
                 body,
                 parse=False,
-                pool=self._status_pool,
-                later=True,
+                lane="event",
             )
         except client.ApiException as exc:
             log.warning("could not post event %s on %s: %s", reason, meta["name"], exc.reason)

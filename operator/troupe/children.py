@@ -27,6 +27,11 @@ def child_id(kind: str, name: str) -> str:
     return name if kind == "Pod" else f"svc/{name}"
 
 
+def is_pod(child: str) -> bool:
+    """Whether a child_id names a pod."""
+    return not child.startswith("svc/")
+
+
 def _key(obj: Mapping) -> Key | None:
     meta = obj.get("metadata") or {}
     job = (meta.get("labels") or {}).get(naming.JOB_LABEL)

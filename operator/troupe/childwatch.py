@@ -77,9 +77,11 @@ class ChildWatch:
         lag = metrics.WATCH_LAG.labels(kind)
         now = time.time()
         for event_type, obj in events:
-            written = last_write(obj) if event_type != "DELETED" else None
-            if written is not None and not obj["metadata"].get("deletionTimestamp"):
-                lag.observe(max(0.0, now - written))  # a deletion's last write is older
+            # a deletion's last write is older than the deletion: it says nothing of the lag
+            if event_type != "DELETED" and not obj["metadata"].get("deletionTimestamp"):
+                written = last_write(obj)
+                if written is not None:
+                    lag.observe(max(0.0, now - written))
             change = self.cache.apply(kind, event_type, obj)
             if change:
                 self._on_change(change)

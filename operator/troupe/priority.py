@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import heapq
 import itertools
-import math
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -72,35 +71,23 @@ class PrioritySemaphore:
 
 
 class PriorityExecutor:
-    """A fixed set of threads that each take the most urgent call waiting, then the oldest."""
+    """A fixed set of threads that each take the most urgent call waiting, then the oldest.
+    They live as long as the process (daemon threads), as the adapter that owns them."""
 
     def __init__(self, threads: int, name: str):
         self._calls: queue.PriorityQueue = queue.PriorityQueue()
         self._order = itertools.count()
-        self._threads = [
-            threading.Thread(target=self._serve, name=f"{name}-{i}", daemon=True)
-            for i in range(threads)
-        ]
-        for thread in self._threads:
-            thread.start()
+        for i in range(threads):
+            threading.Thread(target=self._serve, name=f"{name}-{i}", daemon=True).start()
 
     def submit(self, fn: Callable, *args, priority: int = NORMAL) -> Future:
         future: Future = Future()
         self._calls.put((priority, next(self._order), fn, args, future))
         return future
 
-    def shutdown(self) -> None:
-        """Let the calls already queued run, then end the threads."""
-        for _ in self._threads:
-            self._calls.put((math.inf, next(self._order), None, (), None))
-        for thread in self._threads:
-            thread.join()
-
     def _serve(self) -> None:
         while True:
             _, _, fn, args, future = self._calls.get()
-            if fn is None:
-                return
             if not future.set_running_or_notify_cancel():
                 continue  # its caller stopped waiting
             try:

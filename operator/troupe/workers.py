@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from troupe import kueue, metrics, naming, priority
 from troupe.adapter import Adapter, Refusal
-from troupe.children import Change, ChildCache, child_id
+from troupe.children import Change, ChildCache, child_id, is_pod
 from troupe.events import coalesce
 from troupe.framework import get_framework
 from troupe.planner import JobView, plan
@@ -177,8 +177,7 @@ class _Worker:
         the cache, the pass woken by a job's first new pods queued as a creating one, and
         its `Running` waited a minute behind other jobs' creations.)"""
         names = {i.name for i in self.owner.children.pods(self.key)}
-        service = child_id("Service", "")  # the prefix of a Service's id
-        names.update(n for n in self.expect_present if not n.startswith(service))
+        names.update(filter(is_pod, self.expect_present))
         total = (self.body.get("status") or {}).get("totalPods") or 0
         if not names:
             return priority.FIRST_PODS

@@ -141,7 +141,6 @@ def test_executor_runs_urgent_calls_first_then_oldest():
     unblock.set()
     for f in futures:
         f.result(10)
-    executor.shutdown()
     assert order == ["b", "d", "a", "c"]
 
 
@@ -150,7 +149,6 @@ def test_executor_hands_back_results_and_exceptions():
     assert executor.submit(lambda a, b: a + b, 2, 3).result(10) == 5
     with pytest.raises(ZeroDivisionError):
         executor.submit(lambda: 1 / 0).result(10)
-    executor.shutdown()
 
 
 def test_executor_skips_a_cancelled_call():
@@ -164,7 +162,6 @@ def test_executor_skips_a_cancelled_call():
     assert dropped.cancel()
     unblock.set()
     kept.result(10)
-    executor.shutdown()
     assert ran == ["kept"]
 
 
@@ -175,4 +172,3 @@ def test_an_awaited_call_runs_in_the_executor_from_asyncio():
         return await asyncio.wrap_future(executor.submit(threading.current_thread))
 
     assert asyncio.run(main()).name == "test-0"
-    executor.shutdown()
