@@ -6,7 +6,7 @@ CACHE ?= $(HOME)/.cache/troupe
 KUBECONFIG_PATH ?= $(CACHE)/kubeconfig
 PYTEST_ARGS ?=
 
-.PHONY: help venv binaries cluster cluster-down lint test test-unit test-integration test-contract demo crds bench
+.PHONY: help venv binaries cluster cluster-down lint test test-unit test-integration test-contract demo crds bench bench-requests
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -57,3 +57,6 @@ demo: venv cluster ## run the operator on the local cluster with an example job
 
 bench: venv ## scale benchmark on a separate 100-node cluster (BENCH_ARGS="--jobs 1000")
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-requests: venv ## control-plane CPU per request of each kind Troupe sends
+	$(PY) bench/request_cost.py $(BENCH_ARGS)

@@ -397,6 +397,7 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
     phases: dict[tuple[str, str], float] = {}  # (job, phase) -> first status write of it
     pod_created: dict[str, float] = {}
     bound: dict[str, float] = {}  # pod -> the scheduler's binding
+    writes: collections.Counter = collections.Counter()  # by every client, by user agent
     for path in sorted(AUDIT_LOGS.glob("audit*.log")):
         with open(path) as log:
             for line in log:
@@ -415,6 +416,8 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
                     _stamp(event["stageTimestamp"]),
                 )
                 agent = event.get("userAgent", "")
+                if verb in ("create", "update", "patch"):  # deletes: the bench's cleanup
+                    writes[agent.split("/")[0]] += 1
                 if verb == "create" and (
                     resource == "trainingjobs" or agent.startswith("troupe-bench")
                 ):
@@ -463,7 +466,11 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
             result[f"{role}_created_to_bound"].append(bound[pod] - t)
             if pod in started:
                 result[f"{role}_bound_to_started"].append(started[pod] - bound[pod])
-    return {k: percentiles(v) for k, v in result.items()}
+    jobs = len(submit) or 1
+    return {
+        **{k: percentiles(v) for k, v in result.items()},
+        "cluster_writes_per_job": {a: round(n / jobs, 2) for a, n in writes.most_common()},
+    }
 
 
 def audit_counts(namespace: str, agents: tuple[str, ...]) -> tuple[dict, dict]:
@@ -530,6 +537,17 @@ def proc_stats(pid: int) -> dict[str, float]:
         "cpu_seconds": _cpu_seconds(Path(f"/proc/{pid}")),
         "rss_mib": int(status["VmRSS"].split()[0]) / 1024,
         "peak_rss_mib": int(status["VmHWM"].split()[0]) / 1024,
+    }
+
+
+def machine_facts() -> dict:
+    return {
+        "machine": {
+            "host": platform.node(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "versions": {"kubernetes": os.environ.get("K8S_VERSION", "v1.34.4")},
     }
 
 
@@ -717,12 +735,7 @@ def main() -> int:
         }
 
     result = {
-        "machine": {
-            "host": platform.node(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-        },
-        "versions": {"kubernetes": os.environ.get("K8S_VERSION", "v1.34.4")},
+        **machine_facts(),
         "args": {k: str(v) for k, v in vars(args).items()},
         "floor": floor,
         "floor_ordered": ordered,
@@ -828,6 +841,11 @@ def print_table(result: dict, earlier: dict | None) -> None:
     for phase in ("floor", "floor_ordered", "troupe"):
         cpu = (result.get(phase) or {}).get("cpu_seconds", {})
         print(f"  {phase:14} " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cpu.items())))
+    print("writes per job by every client (the cluster's side of a job, deletes apart):")
+    for phase in ("floor", "floor_ordered", "troupe"):
+        writes = (result.get(phase) or {}).get("cluster_writes_per_job", {})
+        total = sum(writes.values())
+        print(f"  {phase:14} {total:5.1f}: " + ", ".join(f"{a} {n:g}" for a, n in writes.items()))
     print("requests by the operator:")
     for key, n in t["requests"].items():
         print(f"  {n:7d}  {key}")
