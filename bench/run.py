@@ -621,9 +621,19 @@ def main() -> int:
         help="the operator's --api-concurrency (its default if unset)",
     )
     parser.add_argument(
+        "--waves",
+        type=int,
+        default=1,
+        help="submit the jobs this many times, deleting the last wave's first: the "
+        "operator's memory after each wave shows a leak (figures are the first wave's)",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="record the operator with py-spy (raw stacks) into this file"
     )
     args = parser.parse_args()
+    py_spy = Path(sys.executable).with_name("py-spy")  # a dev dependency
+    if args.profile and not py_spy.exists():
+        parser.error(f"--profile needs {py_spy} (make venv installs it)")
 
     start_cluster(args.nodes)
     settings = client.Configuration()
@@ -686,7 +696,7 @@ def main() -> int:
         if args.profile:  # attached, so the figures below stay the operator's own
             profiler = subprocess.Popen(
                 [
-                    str(Path(sys.executable).with_name("py-spy")),  # installed with the venv
+                    str(py_spy),
                     "record",
                     "--nonblocking",  # never pauses the operator
                     "--rate",
@@ -709,6 +719,17 @@ def main() -> int:
         troupe["operator_waits"] = operator_waits(metrics_port)
         time.sleep(10)  # let the resync period pass once: is memory flat after the jobs end?
         troupe["operator_after_idle"] = proc_stats(operator.pid)
+        troupe["memory_by_wave"] = [troupe["operator_after_idle"]]
+        namespace = troupe["namespace"]
+        for wave in range(2, args.waves + 1):  # a leak grows from one wave to the next
+            print(
+                f"troupe: wave {wave}: the last wave's jobs deleted, {args.jobs} more", flush=True
+            )
+            delete_namespace(core, namespace)
+            again = run_phase(api, f"troupe{wave}", args.jobs, args.workers, submit_job)
+            time.sleep(10)
+            troupe["memory_by_wave"].append(proc_stats(operator.pid))
+            namespace = again["namespace"]
     finally:
         if profiler:
             profiler.send_signal(2)
@@ -831,6 +852,14 @@ def print_table(result: dict, earlier: dict | None) -> None:
         f"{t['operator']['peak_rss_mib']:.0f} MiB, RSS after idle "
         f"{t['operator_after_idle']['rss_mib']:.0f} MiB"
     )
+    if len(t.get("memory_by_wave", [])) > 1:
+        print(
+            "operator RSS after each wave (peak): "
+            + ", ".join(
+                f"{m['rss_mib']:.0f} ({m['peak_rss_mib']:.0f})" for m in t["memory_by_wave"]
+            )
+            + " MiB"
+        )
     print("where the operator's steps waited (seconds; p50/p99: the histogram bucket's bound):")
     for key, w in t.get("operator_waits", {}).items():
         print(

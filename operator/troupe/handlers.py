@@ -106,19 +106,18 @@ async def priority_classes(name, body, **_):
     return {name: (int(body.get("value") or 0), bool(body.get("globalDefault")))}
 
 
-_SPECS: dict[tuple[str, int], TrainingJobSpec | None] = {}  # (uid, generation) -> spec
-_SPECS_MAX = 20000
+# uid -> (generation, spec) of every job that exists; a deleted job's entry goes with it
+_SPECS: dict[str, tuple[int, TrainingJobSpec | None]] = {}
 
 
 def _spec_of(body) -> TrainingJobSpec | None:
     """Validated once per generation: every status write of ours re-indexes the job."""
     meta = body.get("metadata") or {}
-    key = (meta.get("uid", ""), meta.get("generation") or 0)
-    if key not in _SPECS:
-        if len(_SPECS) >= _SPECS_MAX:
-            _SPECS.clear()
-        _SPECS[key] = validate_spec(dict(body.get("spec") or {}))[0]
-    return _SPECS[key]
+    uid, generation = meta.get("uid", ""), meta.get("generation") or 0
+    known = _SPECS.get(uid)
+    if known is None or known[0] != generation:
+        known = _SPECS[uid] = (generation, validate_spec(dict(body.get("spec") or {}))[0])
+    return known[1]
 
 
 @kopf.index(naming.GROUP, naming.VERSION, naming.PLURAL)
@@ -198,6 +197,8 @@ async def job_changed(
         k, b, queued_jobs, training_queues, priority_classes
     )
     WORKERS.kueue_for = lambda k: _kueue_state(k, kueue_workloads, kueue_flavors)
+    if type == "DELETED":
+        _SPECS.pop((body.get("metadata") or {}).get("uid", ""), None)
     if type == "DELETED" or not queueing.managed_by_troupe(body):
         WORKERS.forget(key)  # a job another controller manages (MultiKueue) is left alone
         return
