@@ -699,6 +699,7 @@ def main() -> int:
                     str(py_spy),
                     "record",
                     "--nonblocking",  # never pauses the operator
+                    "--gil",  # what holds the interpreter: the operator's own CPU, no waits
                     "--rate",
                     "20",
                     "--pid",

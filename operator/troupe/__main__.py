@@ -73,14 +73,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _load_kube_config(concurrency: int) -> client.ApiClient:
+def _load_kube_config(concurrency: int, namespaces: list[str] | None) -> client.ApiClient:
     try:
         config.load_incluster_config()
     except config.ConfigException:
         config.load_kube_config()
     settings = client.Configuration.get_default_copy()
-    # one kept-alive connection per API thread: the default pool of 4 re-handshakes TLS
-    settings.connection_pool_maxsize = concurrency + status_threads(concurrency)
+    # one kept-alive connection per API thread and per watch stream (a pod and a Service
+    # stream per namespace): a pool short of them re-handshakes TLS on every extra call
+    streams = 2 * max(1, len(namespaces or []))
+    settings.connection_pool_maxsize = concurrency + status_threads(concurrency) + streams
     api = client.ApiClient(settings)
     api.user_agent = "troupe-operator"
     return api
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     if not args.verbose:  # kopf logs every handled event at INFO: a line per pod transition
         logging.getLogger("kopf.objects").setLevel(logging.WARNING)
-    api = _load_kube_config(args.api_concurrency)
+    api = _load_kube_config(args.api_concurrency, args.namespace)
     if args.metrics_port:
         metrics.serve(args.metrics_port)
     loop = asyncio.new_event_loop()

@@ -165,8 +165,14 @@ def _lines(response) -> Iterator[list[bytes]]:
 
 
 def last_write(obj: dict) -> float | None:
-    """When the object was last written (epoch seconds, whole), from its managedFields."""
+    """When the object was last written (epoch seconds, whole): the newest time in its
+    managedFields or its status conditions. A pod's binding goes around the field manager
+    (managedFields keep the create's time) but sets PodScheduled's transition time; with
+    managedFields alone every binding counted the pod's wait for the scheduler as lag."""
     times = [e.get("time") for e in (obj.get("metadata") or {}).get("managedFields") or []]
+    times += [
+        c.get("lastTransitionTime") for c in (obj.get("status") or {}).get("conditions") or []
+    ]
     latest = max((t for t in times if t), default=None)  # RFC 3339 in UTC sorts as text
     if latest is None:
         return None

@@ -87,7 +87,7 @@ def test_namespaced_relist_leaves_other_namespaces_alone():
     assert cache.services(("b", "j")) == {"j-master"}
 
 
-def test_last_write_is_the_newest_managed_fields_time():
+def test_last_write_is_the_newest_managed_fields_or_condition_time():
     pod = _pod("j-worker-0")
     assert last_write(pod) is None
     pod["metadata"]["managedFields"] = [
@@ -96,5 +96,11 @@ def test_last_write_is_the_newest_managed_fields_time():
         {"manager": "other"},
     ]
     assert last_write(pod) == 1795428007.0
+    # bound by the scheduler later: the binding leaves managedFields alone
+    pod["status"] = {
+        "conditions": [{"type": "PodScheduled", "lastTransitionTime": "2026-11-23T10:01:00Z"}]
+    }
+    assert last_write(pod) == 1795428060.0
     pod["metadata"]["managedFields"] = [{"time": "not a time"}]
+    pod["status"] = {}
     assert last_write(pod) is None
