@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import urllib3
 from kubernetes import client, config
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -343,6 +344,23 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
     }
 
 
+def created(create: Callable, *args) -> None:
+    """Create, again if the connection broke before the answer (the API server closes idle
+    kept-alive connections; a request sent on one as it closes gets no reply): the object
+    may exist by then, which is as good."""
+    for attempt in range(3):
+        try:
+            create(*args)
+            return
+        except urllib3.exceptions.ProtocolError:
+            if attempt == 2:
+                raise
+        except client.ApiException as exc:
+            if exc.status == 409 and attempt:
+                return
+            raise
+
+
 def delete_namespace(core, namespace: str, timeout: float = 900) -> float:
     """Seconds until the namespace and everything in it are gone."""
     start = time.monotonic()
@@ -646,9 +664,9 @@ def main() -> int:
     def create(namespace: str, objs: list[dict]) -> None:
         for obj in objs:
             if obj["kind"] == "Service":
-                core.create_namespaced_service(namespace, obj)
+                created(core.create_namespaced_service, namespace, obj)
             else:
-                core.create_namespaced_pod(namespace, obj)
+                created(core.create_namespaced_pod, namespace, obj)
 
     def submit_floor(namespace: str, name: str) -> None:
         create(namespace, floor_objects(name, args.workers))
@@ -660,7 +678,8 @@ def main() -> int:
         create(namespace, floor_objects(name, args.workers, roles=("worker",)))
 
     def submit_job(namespace: str, name: str) -> None:
-        custom.create_namespaced_custom_object(
+        created(
+            custom.create_namespaced_custom_object,
             "troupe.dev",
             "v1alpha1",
             namespace,
