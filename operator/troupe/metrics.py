@@ -29,8 +29,7 @@ _WAITS = (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
 WATCH_LAG = Histogram(
     "troupe_watch_lag_seconds",
     "From an object's last write (newest managedFields or condition transition time, whole "
-    "seconds) to its watch event "
-    "reaching the operator's cache",
+    "seconds) to its watch event reaching the operator's cache",
     ["kind"],
     buckets=(1, 2, 5, 10, 30, 60, 120, 300),
 )
