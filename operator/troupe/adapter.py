@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+import urllib3
 from kubernetes import client
 
 from troupe import metrics, priority
@@ -69,7 +70,13 @@ class Adapter:
 
         def call():
             waited.observe(time.monotonic() - queued)
-            response = fn(*args, _preload_content=False, **kwargs)
+            try:
+                response = fn(*args, _preload_content=False, **kwargs)
+            except urllib3.exceptions.ProtocolError:
+                # The server closed a kept-alive connection as the request went out (urllib3
+                # resends only idempotent verbs). Once more on a fresh one: a create that did
+                # arrive answers 409, which counts as done; at worst an Event is doubled.
+                response = fn(*args, _preload_content=False, **kwargs)
             data = response.data
             return json.loads(data) if data and parse else None
 
