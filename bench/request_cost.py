@@ -28,7 +28,7 @@ sys.path.insert(0, str(BENCH.parents[0] / "tests" / "unit"))
 import run  # noqa: E402
 from builders import FakeCluster  # noqa: E402
 
-from troupe.adapter import status_patch  # noqa: E402
+from troupe.adapter import event_body, status_patch  # noqa: E402
 
 MEASURED = ("kube-apiserver", "etcd", "kube-controller")
 UNSCHEDULED = "bench-no-scheduler"  # pods stay Pending: no binding, no kwok status writes
@@ -144,24 +144,8 @@ def main() -> int:
         }
 
     def event(i: int) -> dict:
-        now = datetime.now(UTC)
-        return {
-            "metadata": {"generateName": "cost."},
-            "involvedObject": {
-                "apiVersion": "troupe.dev/v1alpha1",
-                "kind": "TrainingJob",
-                "name": "cost",
-                "namespace": namespace,
-                "uid": owner["metadata"]["uid"],
-            },
-            "type": "Normal",
-            "reason": "Running",
-            "message": f"all {args.workers + 1} pods running ({i})",
-            "source": {"component": "troupe-operator"},
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "count": 1,
-        }
+        message = f"all {args.workers + 1} pods running ({i})"
+        return event_body(owner["metadata"], "Normal", "Running", message)
 
     jobs = [f"cost-{i}" for i in range(args.count)]
 
@@ -170,13 +154,15 @@ def main() -> int:
         body["metadata"]["name"] = jobs[i]
         custom.create_namespaced_custom_object(*group, body)
 
-    def status_step(step: int):
-        """Patch every job from status `step - 1` to status `step`, as the adapter would."""
+    # the patches the adapter sends as the job moves through its statuses
+    patches = [
+        status_patch(old, new) for old, new in zip([{}] + statuses[:-1], statuses, strict=True)
+    ]
 
+    def status_step(step: int):
         def send(i: int) -> None:
-            patch = status_patch(statuses[step - 1] if step else {}, statuses[step])
             custom.patch_namespaced_custom_object_status(
-                *group[:3], "trainingjobs", jobs[i], {"status": patch}
+                *group[:3], "trainingjobs", jobs[i], {"status": patches[step]}
             )
 
         return send
@@ -186,52 +172,41 @@ def main() -> int:
         + "".join(f"{k + ' CPU':>16}" for k in MEASURED)
         + f"{'latency':>14}"
     )
-    rows = {
-        "create pod (floor shape)": measure(
+    kinds = [
+        (
             "create pod (floor shape)",
             lambda i: core.create_namespaced_pod(namespace, pod_like(floor_pod, i, "floor")),
-            args.count,
         ),
-        "create pod (Troupe's)": measure(
+        (
             "create pod (Troupe's)",
             lambda i: core.create_namespaced_pod(namespace, pod_like(troupe_pod, i, "troupe")),
-            args.count,
         ),
-        "patch pod status (floor shape)": measure(
+        (
             "patch pod status (floor shape)",
             lambda i: core.patch_namespaced_pod_status(f"floor-{i}", namespace, running(i)),
-            args.count,
         ),
-        "patch pod status (Troupe's)": measure(
+        (
             "patch pod status (Troupe's)",
             lambda i: core.patch_namespaced_pod_status(f"troupe-{i}", namespace, running(i)),
-            args.count,
         ),
-        "create service": measure(
+        (
             "create service",
             lambda i: core.create_namespaced_service(
                 namespace, {**service, "metadata": {"name": f"svc-{i}"}}
             ),
-            args.count,
         ),
-        "create event": measure(
-            "create event",
-            lambda i: core.create_namespaced_event(namespace, event(i)),
-            args.count,
-        ),
-        "create trainingjob": measure("create trainingjob", create_job, args.count),
-    }
-    for step, label in enumerate(("first (Pending)", "progress", "Running", "Succeeded")):
-        name = f"patch trainingjob status: {label}"
-        rows[name] = measure(name, status_step(step), args.count)
+        ("create event", lambda i: core.create_namespaced_event(namespace, event(i))),
+        ("create trainingjob", create_job),
+    ] + [
+        (f"patch trainingjob status: {label}", status_step(step))
+        for step, label in enumerate(("first (Pending)", "progress", "Running", "Succeeded"))
+    ]
+    rows = {label: measure(label, send, args.count) for label, send in kinds}
 
     result = {
         **run.machine_facts(),
         "count": args.count,
-        "status_patch_bytes": [
-            len(json.dumps(status_patch(statuses[s - 1] if s else {}, statuses[s])))
-            for s in range(len(statuses))
-        ],
+        "status_patch_bytes": [len(json.dumps(p)) for p in patches],
         "per_request_ms": rows,
     }
     args.out.mkdir(parents=True, exist_ok=True)

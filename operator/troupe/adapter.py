@@ -159,26 +159,7 @@ class Adapter:
     async def post_event(self, job: dict, type_: str, reason: str, message: str) -> None:
         """Record an Event on the job (best effort: losing one must not fail a reconcile)."""
         meta = job["metadata"]
-        now = datetime.now(UTC)
-        body = {
-            "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
-            "involvedObject": {
-                "apiVersion": f"{GROUP}/{VERSION}",
-                "kind": "TrainingJob",
-                "name": meta["name"],
-                "namespace": meta["namespace"],
-                "uid": meta["uid"],
-            },
-            "type": type_,
-            "reason": reason,
-            "message": message[:1024],
-            "source": {"component": _ORIGIN},
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "count": 1,
-            "reportingComponent": _ORIGIN,
-            "reportingInstance": _ORIGIN,
-        }
+        body = event_body(meta, type_, reason, message)
         try:
             await self._call(
                 self._core.create_namespaced_event,
@@ -306,6 +287,30 @@ def _creator(core, custom, kind: str, manifest: dict):
 
 def _snake(kind: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in kind).lstrip("_")
+
+
+def event_body(meta: dict, type_: str, reason: str, message: str) -> dict:
+    """A core/v1 Event about the TrainingJob whose metadata is `meta`."""
+    now = datetime.now(UTC)
+    return {
+        "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
+        "involvedObject": {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "TrainingJob",
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "uid": meta["uid"],
+        },
+        "type": type_,
+        "reason": reason,
+        "message": message[:1024],
+        "source": {"component": _ORIGIN},
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
+        "reportingComponent": _ORIGIN,
+        "reportingInstance": _ORIGIN,
+    }
 
 
 def status_patch(old: dict, new: dict) -> dict[str, Any]:
