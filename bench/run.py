@@ -15,6 +15,7 @@ import concurrent.futures
 import json
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -555,7 +556,21 @@ def proc_stats(pid: int) -> dict[str, float]:
         "cpu_seconds": _cpu_seconds(Path(f"/proc/{pid}")),
         "rss_mib": int(status["VmRSS"].split()[0]) / 1024,
         "peak_rss_mib": int(status["VmHWM"].split()[0]) / 1024,
+        "cpu_seconds_by_thread": cpu_by_thread(pid),
     }
+
+
+def cpu_by_thread(pid: int) -> dict[str, float]:
+    """The operator's CPU by the OS name of its threads (troupe/osthread.py), numbered
+    threads of one pool together; the process's own name is the event loop's thread."""
+    cpu: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = re.sub(r"-\d+$", "", (task / "comm").read_text().strip())
+            cpu[name] = round(cpu.get(name, 0.0) + _cpu_seconds(task), 2)
+        except OSError:
+            continue  # the thread ended while we looked
+    return dict(sorted(cpu.items(), key=lambda kv: -kv[1]))
 
 
 def machine_facts() -> dict:
@@ -872,6 +887,8 @@ def print_table(result: dict, earlier: dict | None) -> None:
         f"{t['operator']['peak_rss_mib']:.0f} MiB, RSS after idle "
         f"{t['operator_after_idle']['rss_mib']:.0f} MiB"
     )
+    threads = t["operator"].get("cpu_seconds_by_thread", {})
+    print("operator CPU s by thread: " + ", ".join(f"{k} {v:.1f}" for k, v in threads.items()))
     if len(t.get("memory_by_wave", [])) > 1:
         print(
             "operator RSS after each wave (peak): "

@@ -20,6 +20,7 @@ from kubernetes import client
 
 from troupe import metrics, naming
 from troupe.children import Change, ChildCache
+from troupe.osthread import name_os_thread
 
 log = logging.getLogger(__name__)
 SELECTOR = naming.JOB_LABEL
@@ -89,6 +90,7 @@ class ChildWatch:
     # --- in the stream's thread ----------------------------------------------------------
 
     def _run(self, kind: str, namespace: str | None) -> None:
+        name_os_thread()
         first = True
         while not self._stop.is_set():
             try:

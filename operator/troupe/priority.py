@@ -22,6 +22,8 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future
 from contextvars import ContextVar
 
+from troupe.osthread import name_os_thread
+
 FIRST_PODS = 0  # a job with no pod yet: its roots gate everything after them
 SETTLED = 1  # a job whose pods all exist
 NORMAL = 2
@@ -86,6 +88,7 @@ class PriorityExecutor:
         return future
 
     def _serve(self) -> None:
+        name_os_thread()
         while True:
             _, _, fn, args, future = self._calls.get()
             if not future.set_running_or_notify_cancel():
