@@ -49,7 +49,7 @@ def status_threads(concurrency: int) -> int:
 
 
 class Adapter:
-    def __init__(self, api_client: client.ApiClient, concurrency: int = 16):
+    def __init__(self, api_client: client.ApiClient, concurrency: int = 32):
         self._api = api_client
         self._pool = PriorityExecutor(concurrency, "troupe-api")
         # A job's status and Events must not queue behind a thousand other jobs' pod

@@ -47,7 +47,7 @@ class JobWorkers:
         period: float = 30.0,
         progress_quiet: float = 30.0,
         batch_window: float = 0.05,
-        max_passes: int = 128,  # 8 x the default API concurrency
+        max_passes: int = 256,  # 8 x the default API concurrency
     ):
         self.adapter = adapter
         self.children = children
