@@ -11,7 +11,7 @@ import kopf
 from kubernetes import client, config
 
 from troupe import handlers, kueue, metrics
-from troupe.adapter import Adapter, served, status_threads
+from troupe.adapter import DEFAULT_CONCURRENCY, Adapter, served, status_threads
 from troupe.children import ChildCache
 from troupe.childwatch import ChildWatch
 from troupe.workers import JobWorkers
@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--api-concurrency",
         type=int,
-        default=32,
+        default=DEFAULT_CONCURRENCY,
         help="API calls in flight at once, across all jobs; fewer leaves the API server idle "
         "between a job's requests, more queues them in a busy API server, where they slow its "
         "other clients (the kubelets starting the pods)",

@@ -43,13 +43,17 @@ class Refusal(NamedTuple):
     message: str
 
 
+# API calls in flight at once: `--api-concurrency`'s default (design.md: why 32)
+DEFAULT_CONCURRENCY = 32
+
+
 def status_threads(concurrency: int) -> int:
     """Threads kept for job status writes and Events, apart from the `concurrency` ones."""
     return max(2, concurrency // 4)
 
 
 class Adapter:
-    def __init__(self, api_client: client.ApiClient, concurrency: int = 32):
+    def __init__(self, api_client: client.ApiClient, concurrency: int = DEFAULT_CONCURRENCY):
         self._api = api_client
         self._pool = PriorityExecutor(concurrency, "troupe-api")
         # A job's status and Events must not queue behind a thousand other jobs' pod

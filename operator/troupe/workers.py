@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from troupe import kueue, metrics, naming, priority
-from troupe.adapter import Adapter, Refusal
+from troupe.adapter import DEFAULT_CONCURRENCY, Adapter, Refusal
 from troupe.children import Change, ChildCache, child_id, is_pod
 from troupe.events import coalesce
 from troupe.framework import get_framework
@@ -47,7 +47,7 @@ class JobWorkers:
         period: float = 30.0,
         progress_quiet: float = 30.0,
         batch_window: float = 0.05,
-        max_passes: int = 256,  # 8 x the default API concurrency
+        max_passes: int = 8 * DEFAULT_CONCURRENCY,  # as __main__ sets it
     ):
         self.adapter = adapter
         self.children = children
