@@ -5,16 +5,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import os
 
 import kopf
 from kubernetes import client, config
 
-from troupe import handlers, kueue, metrics
+from troupe import allocator, handlers, kueue, metrics
 from troupe.adapter import DEFAULT_CONCURRENCY, Adapter, served, status_threads
 from troupe.children import ChildCache
 from troupe.childwatch import ChildWatch
 from troupe.workers import JobWorkers
+
+
+def _seconds_or_never(text: str) -> float:
+    """Seconds; 0 means never (math.inf)."""
+    seconds = float(text)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"{text}: seconds may not be negative")
+    return seconds or math.inf
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -49,6 +58,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="API calls in flight at once, across all jobs; fewer leaves the API server idle "
         "between a job's requests, more queues them in a busy API server, where they slow its "
         "other clients (the kubelets starting the pods)",
+    )
+    parser.add_argument(
+        "--progress-seconds",
+        type=_seconds_or_never,
+        default=30.0,
+        help="a job's pod counts and role breakdown, when nothing else in its status changed, "
+        "are written once they have been still this long (or moving for twice as long); "
+        "0: only with the job's next phase or condition change",
+    )
+    parser.add_argument(
+        "--events",
+        choices=("all", "warnings"),
+        default="all",
+        help="which Events to post: warnings leaves out the Normal ones (a job ran, "
+        "succeeded, its pods were recreated), which repeat the job's conditions",
     )
     hook = parser.add_argument_group("validating webhook (off unless --webhook-port)")
     hook.add_argument("--webhook-port", type=int)
@@ -117,6 +141,7 @@ def _with_kueue(choice: str, api: client.ApiClient) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    allocator.limit_arenas()  # before any thread starts (allocator.py)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -133,6 +158,8 @@ def main(argv: list[str] | None = None) -> None:
         Adapter(api, args.api_concurrency),
         cache,
         period=args.resync_seconds,
+        progress_quiet=args.progress_seconds,
+        normal_events=args.events == "all",
         max_passes=8 * args.api_concurrency,  # enough passes to keep every API slot busy
     )
     handlers.install(
@@ -142,6 +169,7 @@ def main(argv: list[str] | None = None) -> None:
         namespaced=bool(args.namespace),
         with_kueue=_with_kueue(args.kueue, api),
     )
+    allocator.keep_trimming()
     kopf.run(
         loop=loop,
         standalone=True,

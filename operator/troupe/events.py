@@ -20,10 +20,13 @@ class _EventLike(Protocol):
 MAX_MESSAGE = 1000  # Events are for people; the full list is in the pods themselves
 
 
-def coalesce(events: Iterable[_EventLike]) -> list[tuple[str, str, str]]:
-    """(type, reason, message) per distinct (type, reason), in first-seen order."""
+def coalesce(events: Iterable[_EventLike], normal: bool = True) -> list[tuple[str, str, str]]:
+    """(type, reason, message) per distinct (type, reason), in first-seen order; `normal`
+    False keeps the Warnings alone (the Normal ones repeat what the job's conditions say)."""
     grouped: dict[tuple[str, str], list[str]] = {}
     for event in events:
+        if not normal and event.type != "Warning":
+            continue
         grouped.setdefault((event.type, event.reason), []).append(event.message)
     folded = []
     for (type_, reason), messages in grouped.items():

@@ -46,6 +46,7 @@ class JobWorkers:
         children: ChildCache,
         period: float = 30.0,
         progress_quiet: float = 30.0,
+        normal_events: bool = True,
         batch_window: float = 0.05,
         max_passes: int = 8 * DEFAULT_CONCURRENCY,  # as __main__ sets it
     ):
@@ -55,6 +56,9 @@ class JobWorkers:
         # progress (pod counts, role breakdown) still this long is written; it is what people
         # read on a job that is stuck, and a job that moves gets there with its next phase
         self.progress_quiet = progress_quiet
+        # Normal Events (a job ran, succeeded, its pods were recreated) repeat what its
+        # conditions say; a site counting every write can keep the Warnings alone
+        self.normal_events = normal_events
         self.batch_window = batch_window  # after a wake-up, before the pass
         # Passes under way at once. A pass renders its job's manifests and holds them until
         # the API server has taken them; when a thousand jobs arrive together, passes beyond
@@ -258,7 +262,7 @@ class _Worker:
         await asyncio.gather(
             *(
                 self.owner.adapter.post_event(body, type_, reason, message)
-                for type_, reason, message in coalesce(result.events)
+                for type_, reason, message in coalesce(result.events, self.owner.normal_events)
             )
         )
         if result.delete_job:

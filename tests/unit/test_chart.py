@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import glob
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -252,11 +253,27 @@ def test_cert_manager_issues_the_webhook_certificate():
 
 
 def test_values_schema_rejects_mistakes():
-    for bad in ("webhook.failurePolicy=Sometimes", "watchNamespaces[0]=Not_A_Namespace", "typo=1"):
+    for bad in (
+        "webhook.failurePolicy=Sometimes",
+        "watchNamespaces[0]=Not_A_Namespace",
+        "typo=1",
+        "events=verbose",
+        "progressSeconds=-1",
+    ):
         args = [_helm(), "template", "troupe", str(CHART), "--set", bad]
         out = subprocess.run(args, capture_output=True, text=True, timeout=60)
         assert out.returncode != 0, bad
         assert "values don't meet the specifications of the schema" in out.stderr, out.stderr
+
+
+def test_operator_settings_reach_its_own_argument_parser():
+    """The chart's arguments are ones the operator accepts, with the values given."""
+    from troupe.__main__ import parse_args
+
+    defaults = parse_args(container(render())["args"])
+    assert (defaults.api_concurrency, defaults.progress_seconds, defaults.events) == (32, 30, "all")
+    quiet = parse_args(container(render("progressSeconds=0", "events=warnings"))["args"])
+    assert (quiet.progress_seconds, quiet.events) == (math.inf, "warnings")
 
 
 def test_grafana_dashboard_charts_every_operator_metric():

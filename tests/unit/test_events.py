@@ -57,3 +57,19 @@ def test_folded_message_is_bounded():
     events = [E("Normal", "CreatedPod", f"created pod job-worker-{i}") for i in range(500)]
     [(_, _, message)] = coalesce(events)
     assert len(message) <= MAX_MESSAGE and message.startswith("500x: created pod job-worker-0")
+
+
+def test_warnings_alone_leave_out_the_normal_events():
+    events = [
+        E("Normal", "Running", "8/8 pods ready"),
+        E("Warning", "RecreatingPod", "pod a exited 137; recreating it"),
+        E("Normal", "DeletedPod", "deleted pod a"),
+    ]
+    assert coalesce(events, normal=False) == [
+        ("Warning", "RecreatingPod", "pod a exited 137; recreating it")
+    ]
+    assert [reason for _, reason, _ in coalesce(events)] == [
+        "Running",
+        "RecreatingPod",
+        "DeletedPod",
+    ]

@@ -100,3 +100,11 @@ def test_a_finished_jobs_progress_is_never_written_on_its_own():
         assert pace.due(0, old, {**old, "readyPods": 0}) == math.inf
         assert pace.due(100, old, {**old, "readyPods": 0}) == math.inf
         assert pace.due(100, old, {**old, "phase": "Restarting"}) == 0
+
+
+def test_progress_without_a_quiet_time_waits_for_the_next_phase():
+    pace = ProgressPace(quiet=math.inf, cap=math.inf)  # --progress-seconds 0
+    old = _with(readyPods=1)
+    for now in (0, 60, 86_400):
+        assert pace.due(now, old, _with(readyPods=2)) == math.inf
+    assert pace.due(86_400, old, _with(readyPods=3, phase="Succeeded")) == 0
