@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import socket
 import statistics
 import subprocess
@@ -654,6 +655,11 @@ def main() -> int:
         help="the operator's --api-concurrency (its default if unset)",
     )
     parser.add_argument(
+        "--operator-args",
+        default="",
+        help="more of the operator's flags, as one string (e.g. '--events warnings')",
+    )
+    parser.add_argument(
         "--waves",
         type=int,
         default=1,
@@ -720,7 +726,8 @@ def main() -> int:
     operator = subprocess.Popen(
         [sys.executable, "-m", "troupe", "-A", "--liveness", ""]
         + ["--metrics-port", str(metrics_port)]
-        + (["--api-concurrency", str(args.api_concurrency)] if args.api_concurrency else []),
+        + (["--api-concurrency", str(args.api_concurrency)] if args.api_concurrency else [])
+        + shlex.split(args.operator_args),
         env=dict(os.environ, KUBECONFIG=str(KUBECONFIG)),
         stdout=log,
         stderr=subprocess.STDOUT,
