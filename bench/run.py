@@ -200,8 +200,6 @@ class Observer:
             name, now = obj["metadata"]["name"], time.monotonic()
             with self.lock:
                 self.job_phase_at.setdefault((name, status.get("phase")), now)
-                if status.get("readyPods") == self.pods_per_job:
-                    self.job_phase_at.setdefault((name, "AllReady"), now)
 
 
 def job_manifest(name: str, workers: int, ordered: bool = True) -> dict:
@@ -308,13 +306,14 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
         finished_at: dict[str, float] = {}
         deadline = time.monotonic() + max(300, jobs * 2)
         while time.monotonic() < deadline:
-            # a job's pods exit once they all run and (for Troupe) the job has seen them ready
+            # a job's pods exit once they all run and (for Troupe) the job says Running: its
+            # pods are all up (a status that counts them ready is progress, and may wait)
             with obs.lock:
                 due = [
                     j
                     for j in obs.all_running
                     if j not in finished_at
-                    and (label.startswith("floor") or (j, "AllReady") in obs.job_phase_at)
+                    and (label.startswith("floor") or (j, "Running") in obs.job_phase_at)
                 ]
                 pods = [(j, p) for j in due for p in sorted(obs.running_pods[j])]
             list(pool.map(lambda jp: finish_pod(core, namespace, jp[1]), pods))
