@@ -39,6 +39,7 @@ from support.kubelet import finish_pod  # noqa: E402
 CLUSTER = "troupe-bench"
 CACHE = Path(os.environ.get("TROUPE_CACHE", Path.home() / ".cache" / "troupe"))
 KUBECONFIG = CACHE / "bench-kubeconfig"
+IDLE_SECONDS = 35
 AUDIT_LOGS = Path.home() / ".kwok" / "clusters" / CLUSTER / "logs"  # audit*.log, rotated
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 POLICY = """apiVersion: audit.k8s.io/v1
@@ -758,7 +759,9 @@ def main() -> int:
         troupe["operator_startup_seconds"] = troupe_ready
         troupe["operator"] = proc_stats(operator.pid)
         troupe["operator_waits"] = operator_waits(metrics_port)
-        time.sleep(10)  # let the resync period pass once: is memory flat after the jobs end?
+        # is memory flat after the jobs end? once a resync pass and the operator's
+        # allocator trim (both every 30 s) have run
+        time.sleep(IDLE_SECONDS)
         troupe["operator_after_idle"] = proc_stats(operator.pid)
         troupe["memory_by_wave"] = [troupe["operator_after_idle"]]
         namespace = troupe["namespace"]
@@ -768,7 +771,7 @@ def main() -> int:
             )
             delete_namespace(core, namespace)
             again = run_phase(api, f"troupe{wave}", args.jobs, args.workers, submit_job)
-            time.sleep(10)
+            time.sleep(IDLE_SECONDS)
             troupe["memory_by_wave"].append(proc_stats(operator.pid))
             namespace = again["namespace"]
     finally:

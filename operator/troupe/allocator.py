@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 _M_ARENA_MAX = -8  # mallopt parameter (malloc.h)
 ARENAS = 2
-TRIM_SECONDS = 60.0
+TRIM_SECONDS = 30.0
 
 
 def _glibc():
