@@ -72,7 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=("all", "warnings"),
         default="all",
         help="which Events to post: warnings leaves out the Normal ones (a job ran, "
-        "succeeded, its pods were recreated), which repeat the job's conditions",
+        "succeeded, its pods were created or deleted), which repeat the job's conditions",
     )
     hook = parser.add_argument_group("validating webhook (off unless --webhook-port)")
     hook.add_argument("--webhook-port", type=int)
