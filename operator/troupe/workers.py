@@ -56,8 +56,8 @@ class JobWorkers:
         # progress (pod counts, role breakdown) still this long is written; it is what people
         # read on a job that is stuck, and a job that moves gets there with its next phase
         self.progress_quiet = progress_quiet
-        # Normal Events (a job ran, succeeded, its pods were created or deleted) repeat its
-        # conditions say; a site counting every write can keep the Warnings alone
+        # Normal Events (a job ran, succeeded, its pods were created or deleted) repeat what
+        # its conditions say; a site counting every write can keep the Warnings alone
         self.normal_events = normal_events
         self.batch_window = batch_window  # after a wake-up, before the pass
         # Passes under way at once. A pass renders its job's manifests and holds them until
