@@ -17,12 +17,15 @@ import os
 import platform
 import re
 import shlex
+import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import tracemalloc
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -561,6 +564,41 @@ def proc_stats(pid: int) -> dict[str, float]:
     }
 
 
+def traced_mib(pid: int, folder: Path, number: int, timeout: float = 300.0) -> float:
+    """Ask the operator for its `number`th tracemalloc snapshot (bench/memtrace) and
+    return the Python memory it holds, in MiB."""
+    os.kill(pid, signal.SIGUSR1)
+    path = folder / f"snapshot-{number}.pickle"
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the operator wrote no {path.name} within {timeout:.0f}s")
+        time.sleep(0.5)
+    snapshot = tracemalloc.Snapshot.load(str(path))
+    return sum(s.size for s in snapshot.statistics("filename")) / 2**20
+
+
+def traced_growth(folder: Path, first: int, last: int, lines: int = 10) -> dict:
+    """What the operator's Python allocations gained between two snapshots: in all and
+    the source lines that gained or lost the most."""
+    before = tracemalloc.Snapshot.load(str(folder / f"snapshot-{first}.pickle"))
+    after = tracemalloc.Snapshot.load(str(folder / f"snapshot-{last}.pickle"))
+    diff = after.compare_to(before, "lineno")
+    top = sorted(diff, key=lambda d: -abs(d.size_diff))[:lines]
+    return {
+        "kib": sum(d.size_diff for d in diff) / 1024,
+        "blocks": sum(d.count_diff for d in diff),
+        "lines": [
+            {
+                "where": f"{d.traceback[0].filename}:{d.traceback[0].lineno}",
+                "kib": d.size_diff / 1024,
+                "blocks": d.count_diff,
+            }
+            for d in top
+        ],
+    }
+
+
 def cpu_by_thread(pid: int) -> dict[str, float]:
     """The operator's CPU by the OS name of its threads (troupe/osthread.py), numbered
     threads of one pool together; the process's own name is the event loop's thread."""
@@ -667,6 +705,14 @@ def main() -> int:
         "operator's memory after each wave shows a leak (figures are the first wave's)",
     )
     parser.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="trace the operator's Python allocations after each wave (tracemalloc): tells a "
+        "leak of Python objects from memory the C allocator keeps. The operator then runs "
+        "several times slower and holds the traces too: such a run's times and RSS say "
+        "nothing about the operator as shipped",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="record the operator with py-spy (raw stacks) into this file"
     )
     args = parser.parse_args()
@@ -723,12 +769,20 @@ def main() -> int:
 
     log = open(CACHE / "bench-operator.log", "w")  # noqa: SIM115 - child owns it
     metrics_port = free_port()
+    operator_env = dict(os.environ, KUBECONFIG=str(KUBECONFIG))
+    snapshots = None
+    if args.trace_memory:
+        snapshots = Path(tempfile.mkdtemp(prefix="troupe-bench-tracemalloc-"))
+        operator_env["TROUPE_BENCH_TRACEMALLOC"] = str(snapshots)
+        operator_env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(REPO / "bench" / "memtrace"), os.environ.get("PYTHONPATH")])
+        )
     operator = subprocess.Popen(
         [sys.executable, "-m", "troupe", "-A", "--liveness", ""]
         + ["--metrics-port", str(metrics_port)]
         + (["--api-concurrency", str(args.api_concurrency)] if args.api_concurrency else [])
         + shlex.split(args.operator_args),
-        env=dict(os.environ, KUBECONFIG=str(KUBECONFIG)),
+        env=operator_env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -764,6 +818,8 @@ def main() -> int:
         time.sleep(IDLE_SECONDS)
         troupe["operator_after_idle"] = proc_stats(operator.pid)
         troupe["memory_by_wave"] = [troupe["operator_after_idle"]]
+        if snapshots:
+            troupe["operator_after_idle"]["traced_mib"] = traced_mib(operator.pid, snapshots, 1)
         namespace = troupe["namespace"]
         for wave in range(2, args.waves + 1):  # a leak grows from one wave to the next
             print(
@@ -773,7 +829,14 @@ def main() -> int:
             again = run_phase(api, f"troupe{wave}", args.jobs, args.workers, submit_job)
             time.sleep(IDLE_SECONDS)
             troupe["memory_by_wave"].append(proc_stats(operator.pid))
+            if snapshots:
+                troupe["memory_by_wave"][-1]["traced_mib"] = traced_mib(
+                    operator.pid, snapshots, wave
+                )
             namespace = again["namespace"]
+        if snapshots and args.waves > 1:
+            troupe["traced_growth"] = traced_growth(snapshots, 1, args.waves)
+            troupe["traced_growth"]["snapshots"] = str(snapshots)  # for a closer look
     finally:
         if profiler:
             profiler.send_signal(2)
@@ -906,6 +969,16 @@ def print_table(result: dict, earlier: dict | None) -> None:
             )
             + " MiB"
         )
+    if "traced_growth" in t:
+        growth = t["traced_growth"]
+        print(
+            "operator Python memory (tracemalloc) after each wave: "
+            + ", ".join(f"{m['traced_mib']:.1f}" for m in t["memory_by_wave"])
+            + f" MiB; last against first {growth['kib']:+.0f} KiB in {growth['blocks']:+d} "
+            f"blocks, by line (snapshots in {growth['snapshots']}):"
+        )
+        for line in growth["lines"]:
+            print(f"  {line['kib']:+9.1f} KiB {line['blocks']:+7d}  {line['where']}")
     print("where the operator's steps waited (seconds; p50/p99: the histogram bucket's bound):")
     for key, w in t.get("operator_waits", {}).items():
         print(
