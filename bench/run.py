@@ -38,6 +38,7 @@ from prometheus_client.parser import text_string_to_metric_families
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from support.kubelet import finish_pod  # noqa: E402
+from support.waiting import wait_for  # noqa: E402
 
 CLUSTER = "troupe-bench"
 CACHE = Path(os.environ.get("TROUPE_CACHE", Path.home() / ".cache" / "troupe"))
@@ -569,11 +570,7 @@ def traced_mib(pid: int, folder: Path, number: int, timeout: float = 300.0) -> f
     return the Python memory it holds, in MiB."""
     os.kill(pid, signal.SIGUSR1)
     path = folder / f"snapshot-{number}.pickle"
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the operator wrote no {path.name} within {timeout:.0f}s")
-        time.sleep(0.5)
+    wait_for(path.exists, timeout=timeout, interval=0.5, what=f"the operator's {path.name}")
     snapshot = tracemalloc.Snapshot.load(str(path))
     return sum(s.size for s in snapshot.statistics("filename")) / 2**20
 
@@ -787,6 +784,13 @@ def main() -> int:
         stderr=subprocess.STDOUT,
     )
     profiler = None
+
+    def memory_after_wave(wave: int) -> dict:
+        stats = proc_stats(operator.pid)
+        if snapshots:
+            stats["traced_mib"] = traced_mib(operator.pid, snapshots, wave)
+        return stats
+
     try:
         if args.profile:  # attached, so the figures below stay the operator's own
             profiler = subprocess.Popen(
@@ -816,10 +820,8 @@ def main() -> int:
         # is memory flat after the jobs end? once a resync pass and the operator's
         # allocator trim (both every 30 s) have run
         time.sleep(IDLE_SECONDS)
-        troupe["operator_after_idle"] = proc_stats(operator.pid)
+        troupe["operator_after_idle"] = memory_after_wave(1)
         troupe["memory_by_wave"] = [troupe["operator_after_idle"]]
-        if snapshots:
-            troupe["operator_after_idle"]["traced_mib"] = traced_mib(operator.pid, snapshots, 1)
         namespace = troupe["namespace"]
         for wave in range(2, args.waves + 1):  # a leak grows from one wave to the next
             print(
@@ -828,11 +830,7 @@ def main() -> int:
             delete_namespace(core, namespace)
             again = run_phase(api, f"troupe{wave}", args.jobs, args.workers, submit_job)
             time.sleep(IDLE_SECONDS)
-            troupe["memory_by_wave"].append(proc_stats(operator.pid))
-            if snapshots:
-                troupe["memory_by_wave"][-1]["traced_mib"] = traced_mib(
-                    operator.pid, snapshots, wave
-                )
+            troupe["memory_by_wave"].append(memory_after_wave(wave))
             namespace = again["namespace"]
         if snapshots and args.waves > 1:
             troupe["traced_growth"] = traced_growth(snapshots, 1, args.waves)
