@@ -5,8 +5,14 @@ PY := $(VENV)/bin/python
 CACHE ?= $(HOME)/.cache/troupe
 KUBECONFIG_PATH ?= $(CACHE)/kubeconfig
 PYTEST_ARGS ?=
+# Training images for the real node (hack/images): `make test` needs these, `make
+# test-examples` every one.
+IMAGES ?= base pytorch mpi xgboost
+ALL_IMAGES := base pytorch mpi xgboost jax tensorflow paddle
+CI_EXAMPLES ?= generic,pytorch,mpi,xgboost
+NODE_SOCK ?= /run/troupe-node/$(or $(TROUPE_CLUSTER),troupe)/containerd.sock
 
-.PHONY: help venv binaries cluster cluster-down lint test test-unit test-integration test-contract demo crds bench bench-requests
+.PHONY: help venv binaries cluster cluster-down images lint test test-unit test-integration test-contract test-examples demo crds bench bench-requests
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,8 +30,12 @@ venv: $(VENV)/.installed ## Python environment with Troupe and its dev tools
 binaries: ## build (or reuse) etcd, kube-*, kwok, kwokctl and helm in $(CACHE)
 	bash hack/build-binaries.sh
 
-cluster: ## start (or reuse) the local cluster; kubeconfig at $(KUBECONFIG_PATH)
+cluster: ## start (or reuse) the local cluster and its real node; kubeconfig at $(KUBECONFIG_PATH)
 	bash hack/cluster.sh up
+
+images: cluster ## build (or reuse) the training images and load them into the real node
+	@if [ -S $(NODE_SOCK) ]; then bash hack/build-images.sh --import $(NODE_SOCK) $(IMAGES); \
+	else echo "no real node (it needs root): images not built"; fi
 
 cluster-down: ## delete the local cluster
 	bash hack/cluster.sh down
@@ -38,15 +48,19 @@ lint: venv ## ruff + import-linter (the pure core never imports kopf or kubernet
 test-unit: venv ## pure code, no cluster
 	$(VENV)/bin/pytest tests/unit -q $(PYTEST_ARGS)
 
-test-integration: venv cluster ## against the real local cluster
-	$(VENV)/bin/pytest tests/integration -q $(PYTEST_ARGS)
+test-integration: venv cluster images ## against the real local cluster
+	TROUPE_EXAMPLES=$(CI_EXAMPLES) $(VENV)/bin/pytest tests/integration -q $(PYTEST_ARGS)
+
+test-examples: venv cluster ## every example trains on the real node (all seven images)
+	$(MAKE) --no-print-directory images IMAGES="$(ALL_IMAGES)"
+	TROUPE_EXAMPLES=all $(VENV)/bin/pytest tests/integration/test_real_examples.py -v $(PYTEST_ARGS)
 
 test-contract: venv ## framework env contracts with the real libraries (root: network namespaces)
 	bash hack/contract-deps.sh
 	$(VENV)/bin/pytest tests/contract -q $(PYTEST_ARGS)
 
-test: lint venv cluster ## everything CI runs: lint, unit and integration tests
-	$(VENV)/bin/pytest tests -q $(PYTEST_ARGS)
+test: lint venv cluster images ## everything CI runs: lint, unit and integration tests
+	TROUPE_EXAMPLES=$(CI_EXAMPLES) $(VENV)/bin/pytest tests -q $(PYTEST_ARGS)
 
 crds: venv ## regenerate crds/ and the chart's copy from the spec models
 	bash hack/sync-chart-crds.sh

@@ -83,6 +83,7 @@ def start_cluster(nodes: int) -> None:
         os.environ,
         TROUPE_CLUSTER=CLUSTER,
         TROUPE_NODES=str(nodes),
+        TROUPE_REAL_NODE="0",  # kwok nodes only: the bench measures the control plane
         TROUPE_KUBECONFIG=str(KUBECONFIG),
         TROUPE_AUDIT_POLICY=str(policy),
     )

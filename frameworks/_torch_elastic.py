@@ -67,7 +67,8 @@ def store_objects(job: JobContext, role: Role) -> list[dict]:
     """The rendezvous store Deployment and its Service (labels keep them out of instances)."""
     name, port = naming.rendezvous_name(job.name), role.elastic.rendezvous.port
     labels = {naming.RENDEZVOUS_LABEL: job.name}
-    containers = (role.template.get("spec") or {}).get("containers") or [{}]
+    pod_spec = role.template.get("spec") or {}
+    containers = pod_spec.get("containers") or [{}]
     store = {
         "name": "rendezvous",
         "image": containers[0].get("image", "pytorch/pytorch"),
@@ -90,7 +91,26 @@ def store_objects(job: JobContext, role: Role) -> list[dict]:
             "spec": {
                 "replicas": 1,
                 "selector": {"matchLabels": labels},
-                "template": {"metadata": {"labels": labels}, "spec": {"containers": [store]}},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [store], **placement(pod_spec)},
+                },
             },
         },
     ]
+
+
+PLACEMENT_FIELDS = (
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "imagePullSecrets",
+    "priorityClassName",
+    "runtimeClassName",
+)
+
+
+def placement(pod_spec: dict) -> dict:
+    """Where and how the workers' pods run, so the store lands in the same node pool and
+    pulls the same image (a store on a node the workers cannot reach is no store)."""
+    return {k: pod_spec[k] for k in PLACEMENT_FIELDS if k in pod_spec}

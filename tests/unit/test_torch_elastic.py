@@ -46,3 +46,21 @@ def test_rendezvous_store_is_its_own_deployment_and_service():
     assert "troupe.dev/job-name" not in labels  # never mistaken for an instance
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "my/torch:2"
     assert deployment["metadata"]["ownerReferences"][0]["kind"] == "TrainingJob"
+
+
+def test_rendezvous_store_runs_where_the_workers_run():
+    pinned = JOB.replace(
+        "containers: [{name: pytorch, image: my/torch:2}]",
+        "containers: [{name: pytorch, image: my/torch:2}]\n"
+        "        nodeSelector: {pool: train}\n"
+        "        tolerations: [{key: pool, value: train, effect: NoSchedule}]\n"
+        "        imagePullSecrets: [{name: regcred}]\n"
+        "        hostNetwork: true",
+    )
+    result = FakeCluster(pinned).reconcile()
+    deployment = next(m for m in result.creates if m["kind"] == "Deployment")
+    spec = deployment["spec"]["template"]["spec"]
+    assert spec["nodeSelector"] == {"pool": "train"}
+    assert spec["tolerations"] == [{"key": "pool", "value": "train", "effect": "NoSchedule"}]
+    assert spec["imagePullSecrets"] == [{"name": "regcred"}]
+    assert "hostNetwork" not in spec  # placement only, not the workers' whole pod spec
