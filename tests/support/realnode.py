@@ -20,8 +20,12 @@ from support.cluster import REPO
 
 NODE_NAME = os.environ.get("TROUPE_NODE_NAME", "troupe-real-0")
 SELECTOR = {"troupe.dev/node": "real"}
-TOLERATION = {"key": "troupe.dev/node", "operator": "Equal", "value": "real"}
-TOLERATION["effect"] = "NoSchedule"
+TOLERATION = {
+    "key": "troupe.dev/node",
+    "operator": "Equal",
+    "value": "real",
+    "effect": "NoSchedule",
+}
 
 
 def pin(manifest: dict) -> dict:
