@@ -34,7 +34,12 @@ paths() {
   LOGS=$DIR/logs
 }
 
-pid_alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+# Running, not a zombie: a killed component waits for this machine's init to reap it.
+pid_alive() {
+  local stat
+  [ -f "$RUN/$1.pid" ] && stat=$(cat "/proc/$(cat "$RUN/$1.pid")/stat" 2>/dev/null) &&
+    [ "$(echo "${stat##*) }" | cut -d' ' -f1)" != Z ]
+}
 
 # Start a component in its own session, logging to logs/NAME.log, its pid in RUN/NAME.pid.
 start() {
