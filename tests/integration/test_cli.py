@@ -20,7 +20,7 @@ from support.waiting import wait_for
 
 def troupe(kubeconfig: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "troupe.cli", *args],
+        [sys.executable, "-m", "troupe.cli.main", *args],
         cwd=REPO,
         env=dict(os.environ, KUBECONFIG=kubeconfig),
         capture_output=True,
@@ -184,7 +184,7 @@ def test_logs_follow_prints_lines_as_they_are_written(
     }
 
     follower = subprocess.Popen(
-        [sys.executable, "-m", "troupe.cli", "-n", namespace, "logs", "tail"]
+        [sys.executable, "-m", "troupe.cli.main", "-n", namespace, "logs", "tail"]
         + ["--role", "worker", "-f"],
         cwd=REPO,
         # PYTHONFAULTHANDLER: SIGABRT prints every thread's stack, should it hang

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import yaml
 
-from troupe.framework import Framework, get_framework
-from troupe.observed import instance_from_pod
-from troupe.planner import JobView, Plan, plan
-from troupe.spec import TrainingJobSpec, parse_spec
+from troupe.api.spec import TrainingJobSpec, parse_spec
+from troupe.core.framework import Framework, get_framework
+from troupe.core.observed import instance_from_pod
+from troupe.core.planner import JobView, Plan, plan
 
 
 def spec_from_yaml(text: str) -> TrainingJobSpec:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from troupe import crd
-from troupe.spec import TrainingJobSpec
+from troupe.api import crd
+from troupe.api.spec import TrainingJobSpec
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "crds" / "troupe.dev_trainingjobs.yaml"
@@ -28,7 +28,7 @@ def _walk(node: dict, path: str = ""):
 
 def test_committed_crd_matches_the_models():
     assert COMMITTED.read_text() == crd.render(), (
-        "crds/ is stale: run `python -m troupe.crd > crds/troupe.dev_trainingjobs.yaml`"
+        "crds/ is stale: run `python -m troupe.api.crd > crds/troupe.dev_trainingjobs.yaml`"
     )
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from troupe.reference import BEGIN, END, FRAMEWORKS_END, embed, load_examples, markdown
+from troupe.cli.reference import BEGIN, END, FRAMEWORKS_END, embed, load_examples, markdown
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"

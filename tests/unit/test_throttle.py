@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from troupe.throttle import ProgressPace, counters_only
+from troupe.core.throttle import ProgressPace, counters_only
 
 RUNNING = {
     "phase": "Running",

@@ -17,15 +17,16 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from troupe import kueue, metrics, naming, priority
-from troupe.adapter import DEFAULT_CONCURRENCY, Adapter, Refusal
-from troupe.children import Change, ChildCache, child_id, is_pod
-from troupe.events import coalesce
-from troupe.framework import get_framework
-from troupe.planner import JobView, plan
-from troupe.priority import PrioritySemaphore
-from troupe.queueing import Decision, queue_of
-from troupe.throttle import ProgressPace
+from troupe.core import kueue, naming
+from troupe.core.children import Change, ChildCache, child_id, is_pod
+from troupe.core.events import coalesce
+from troupe.core.framework import get_framework
+from troupe.core.planner import JobView, plan
+from troupe.core.queueing import Decision, queue_of
+from troupe.core.throttle import ProgressPace
+from troupe.kube.adapter import DEFAULT_CONCURRENCY, Adapter, Refusal
+from troupe.runtime import metrics, priority
+from troupe.runtime.priority import PrioritySemaphore
 
 log = logging.getLogger(__name__)
 # How long a write of ours may stay unseen before the cache is trusted again. Long, as in

@@ -11,11 +11,11 @@ import logging
 
 import kopf
 
-from troupe import kueue, naming, queueing
-from troupe.admission import review_spec, sample_pods
-from troupe.childwatch import ChildWatch
-from troupe.spec import TrainingJobSpec, validate_spec
-from troupe.workers import JobWorkers
+from troupe.api.spec import TrainingJobSpec, validate_spec
+from troupe.core import kueue, naming, queueing
+from troupe.core.admission import review_spec, sample_pods
+from troupe.kube.childwatch import ChildWatch
+from troupe.kube.workers import JobWorkers
 
 log = logging.getLogger(__name__)
 WORKERS: JobWorkers | None = None

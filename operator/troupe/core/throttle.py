@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from troupe.status import TERMINAL_PHASES
+from troupe.core.status import TERMINAL_PHASES
 
 PROGRESS = frozenset({"readyPods", "totalPods", "roles", "message"})
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from troupe.errors import FieldError, SpecError
+from troupe.api.errors import FieldError, SpecError
 
 DNS_1035_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
 
@@ -77,7 +77,7 @@ RendezvousBackend = Literal["c10d"]
 
 
 class Rendezvous(_Model):
-    """torchrun's rendezvous; the run id is always the job's UID (see troupe/elastic.py)."""
+    """torchrun's rendezvous; the run id is always the job's UID (see troupe/core/elastic.py)."""
 
     backend: RendezvousBackend = Field(default="c10d", description="Rendezvous backend.")
     port: int = Field(
@@ -352,9 +352,7 @@ def cross_field_errors(spec: TrainingJobSpec) -> list[FieldError]:
                 rule = getattr(role.status_policy, side)
                 errors += _count_errors(rule.policy, rule.count, f"{at}.statusPolicy.{side}")
     errors += _gang_errors(spec)
-    from troupe import elastic  # elastic builds on these models
-
-    errors += elastic.spec_errors(spec)
+    errors += _elastic_errors(spec)
     if spec.status_policy:
         for side in ("success", "failure"):
             rule = getattr(spec.status_policy, side)
@@ -378,6 +376,42 @@ def _gang_errors(spec: TrainingJobSpec) -> list[FieldError]:
         errors.append(
             FieldError(f"{at}.minAvailable", f"{gang.min_available} is more than the {total} pods")
         )
+    return errors
+
+
+def _elastic_errors(spec: TrainingJobSpec) -> list[FieldError]:
+    """One elastic role; 1 <= min <= replicas <= max, replicas from elasticReplicas if set."""
+    errors = []
+    elastic = [(i, r) for i, r in enumerate(spec.roles) if r.elastic]
+    for i, _ in elastic[1:]:
+        errors.append(
+            FieldError(
+                f"spec.roles[{i}].elastic",
+                "only one role may be elastic (the scale subresource resizes one role)",
+            )
+        )
+    if spec.elastic_replicas is not None and not elastic:
+        errors.append(FieldError("spec.elasticReplicas", "needs a role with an elastic policy"))
+    for i, role in elastic[:1]:
+        e = role.elastic
+        if e.min_replicas > e.max_replicas:
+            errors.append(
+                FieldError(
+                    f"spec.roles[{i}].elastic.minReplicas",
+                    f"{e.min_replicas} is more than maxReplicas {e.max_replicas}",
+                )
+            )
+            continue
+        replicas, at = role.replicas, f"spec.roles[{i}].replicas"
+        if spec.elastic_replicas is not None:
+            replicas, at = spec.elastic_replicas, "spec.elasticReplicas"
+        if not e.min_replicas <= replicas <= e.max_replicas:
+            errors.append(
+                FieldError(
+                    at,
+                    f"{replicas} is outside elastic bounds [{e.min_replicas}, {e.max_replicas}]",
+                )
+            )
     return errors
 
 

@@ -24,9 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from troupe import naming
-from troupe.spec import TrainingJobSpec
-from troupe.status import timestamp
+from troupe.api.spec import TrainingJobSpec
+from troupe.core import naming
+from troupe.core.status import timestamp
 
 GROUP, VERSION = "kueue.x-k8s.io", "v1beta1"
 API_VERSION = f"{GROUP}/{VERSION}"

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from troupe import dag, naming
-from troupe.dag import RoleProgress
-from troupe.spec import Role, TrainingJobSpec
+from troupe.api.spec import Role, TrainingJobSpec
+from troupe.core import dag, naming
+from troupe.core.dag import RoleProgress
 
 VOLCANO_API = "scheduling.volcano.sh/v1beta1"
 COSCHEDULING_API = "scheduling.x-k8s.io/v1alpha1"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
-from troupe.errors import FieldError
-from troupe.spec import TrainingJobSpec
+from troupe.api.errors import FieldError
+from troupe.api.spec import TrainingJobSpec
 
 ENTRY_POINT_GROUP = "troupe.status_policies"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-from troupe.observed import Instance
-from troupe.spec import Role
+from troupe.api.spec import Role
+from troupe.core.observed import Instance
 
 DEFAULT_RETRYABLE_FROM = 128  # signals and OOM kills, as Kubeflow's ExitCode policy
 

@@ -6,8 +6,8 @@ Pod `<job>-<role>-<index>` with hostname/subdomain gives the stable host
 
 from __future__ import annotations
 
-from troupe.errors import FieldError
-from troupe.spec import TrainingJobSpec
+from troupe.api.errors import FieldError
+from troupe.api.spec import TrainingJobSpec
 
 GROUP, VERSION, PLURAL, KIND = "troupe.dev", "v1alpha1", "trainingjobs", "TrainingJob"
 API_VERSION = f"{GROUP}/{VERSION}"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from troupe import policies
-from troupe.dag import RoleProgress
-from troupe.observed import Instance
-from troupe.spec import JobRule, Role, TrainingJobSpec
+from troupe.api.spec import JobRule, Role, TrainingJobSpec
+from troupe.core import policies
+from troupe.core.dag import RoleProgress
+from troupe.core.observed import Instance
 
 TERMINAL_PHASES = ("Succeeded", "Failed")
 CONDITION_TYPES = (

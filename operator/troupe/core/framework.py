@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from troupe.errors import FieldError, UnknownFramework
-from troupe.spec import (
+from troupe.api.errors import FieldError, UnknownFramework
+from troupe.api.spec import (
     Dependency,
     JobStatusPolicy,
     RestartPolicy,

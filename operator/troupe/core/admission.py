@@ -6,12 +6,18 @@ webhook) all call `review_job`, so a job is judged the same way everywhere.
 
 from __future__ import annotations
 
-from troupe.dag import cycle_errors
-from troupe.errors import FieldError, UnknownFramework
-from troupe.framework import Framework, InstanceContext, JobContext, apply_defaults, get_framework
-from troupe.naming import name_errors, role_hosts
-from troupe.render import render_pod
-from troupe.spec import TrainingJobSpec, validate_spec
+from troupe.api.errors import FieldError, UnknownFramework
+from troupe.api.spec import TrainingJobSpec, validate_spec
+from troupe.core.dag import cycle_errors
+from troupe.core.framework import (
+    Framework,
+    InstanceContext,
+    JobContext,
+    apply_defaults,
+    get_framework,
+)
+from troupe.core.naming import name_errors, role_hosts
+from troupe.core.render import render_pod
 
 
 def review_spec(

@@ -18,9 +18,10 @@ from datetime import datetime
 
 from kubernetes import client
 
-from troupe import metrics, naming
-from troupe.children import Change, ChildCache
-from troupe.osthread import name_os_thread
+from troupe.core import naming
+from troupe.core.children import Change, ChildCache
+from troupe.runtime import metrics
+from troupe.runtime.osthread import name_os_thread
 
 log = logging.getLogger(__name__)
 SELECTOR = naming.JOB_LABEL

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from troupe.admission import review_job
-from troupe.naming import GROUP, PLURAL, VERSION
+from troupe.core.admission import review_job
+from troupe.core.naming import GROUP, PLURAL, VERSION
 
 
 def _clients(args):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from troupe import naming
-from troupe.observed import Instance, instance_from_pod
+from troupe.core import naming
+from troupe.core.observed import Instance, instance_from_pod
 
 Key = tuple[str, str]  # (namespace, job name)
 

@@ -18,9 +18,9 @@ from urllib.parse import quote, urlencode
 import urllib3
 from kubernetes import client
 
-from troupe import metrics, priority
-from troupe.naming import GROUP, PLURAL, VERSION
-from troupe.priority import PriorityExecutor
+from troupe.core.naming import GROUP, PLURAL, VERSION
+from troupe.runtime import metrics, priority
+from troupe.runtime.priority import PriorityExecutor
 
 log = logging.getLogger(__name__)
 

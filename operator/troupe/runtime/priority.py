@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future
 from contextvars import ContextVar
 
-from troupe.osthread import name_os_thread
+from troupe.runtime.osthread import name_os_thread
 
 FIRST_PODS = 0  # a job with no pod yet: its roots gate everything after them
 SETTLED = 1  # a job whose pods all exist

@@ -21,12 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from troupe import naming
-from troupe.errors import FieldError
-from troupe.framework import JobContext
-from troupe.observed import Instance
-from troupe.spec import Role, RoleRule, RoleStatusPolicy, TrainingJobSpec
-from troupe.status import parse_timestamp, timestamp
+from troupe.api.spec import Role, RoleRule, RoleStatusPolicy, TrainingJobSpec
+from troupe.core import naming
+from troupe.core.framework import JobContext
+from troupe.core.observed import Instance
+from troupe.core.status import parse_timestamp, timestamp
 
 MOUNT_PATH = "/etc/troupe/membership"
 VOLUME = "troupe-membership"
@@ -67,42 +66,6 @@ def resolve(spec: TrainingJobSpec) -> TrainingJobSpec:
         )
     roles = [r.model_copy(update=update) if r is role else r for r in spec.roles]
     return spec.model_copy(update={"roles": roles})
-
-
-def spec_errors(spec: TrainingJobSpec) -> list[FieldError]:
-    """One elastic role; 1 <= min <= replicas <= max, replicas from elasticReplicas if set."""
-    errors = []
-    elastic = [(i, r) for i, r in enumerate(spec.roles) if r.elastic]
-    for i, _ in elastic[1:]:
-        errors.append(
-            FieldError(
-                f"spec.roles[{i}].elastic",
-                "only one role may be elastic (the scale subresource resizes one role)",
-            )
-        )
-    if spec.elastic_replicas is not None and not elastic:
-        errors.append(FieldError("spec.elasticReplicas", "needs a role with an elastic policy"))
-    for i, role in elastic[:1]:
-        e = role.elastic
-        if e.min_replicas > e.max_replicas:
-            errors.append(
-                FieldError(
-                    f"spec.roles[{i}].elastic.minReplicas",
-                    f"{e.min_replicas} is more than maxReplicas {e.max_replicas}",
-                )
-            )
-            continue
-        replicas, at = role.replicas, f"spec.roles[{i}].replicas"
-        if spec.elastic_replicas is not None:
-            replicas, at = spec.elastic_replicas, "spec.elasticReplicas"
-        if not e.min_replicas <= replicas <= e.max_replicas:
-            errors.append(
-                FieldError(
-                    at,
-                    f"{replicas} is outside elastic bounds [{e.min_replicas}, {e.max_replicas}]",
-                )
-            )
-    return errors
 
 
 @dataclass(frozen=True)

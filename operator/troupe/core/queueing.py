@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from troupe import kueue
-from troupe.spec import TrainingJobSpec, validate_spec
-from troupe.status import conditions, timestamp
+from troupe.api.spec import TrainingJobSpec, validate_spec
+from troupe.core import kueue
+from troupe.core.status import conditions, timestamp
 
 CONTROLLER_NAME = "troupe.dev/trainingjob-controller"
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import copy
 
-from troupe import naming
-from troupe.framework import Framework, InstanceContext, JobContext
-from troupe.spec import RestartPolicy
+from troupe.api.spec import RestartPolicy
+from troupe.core import naming
+from troupe.core.framework import Framework, InstanceContext, JobContext
 
 # Troupe decides about failed pods for Never and ExitCode, so the kubelet must not retry.
 POD_RESTART_POLICY: dict[RestartPolicy, str] = {

@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from troupe import dag, elastic, gang, kueue, naming, policies, queueing
-from troupe.errors import FieldError, UnknownFramework
-from troupe.framework import Framework, InstanceContext, JobContext, apply_defaults
-from troupe.observed import Instance
-from troupe.render import owner_reference, render_extra_objects, render_pod, render_service
-from troupe.restarts import Outcome, outcome
-from troupe.spec import TrainingJobSpec, validate_spec
-from troupe.status import (
+from troupe.api.errors import FieldError, UnknownFramework
+from troupe.api.spec import TrainingJobSpec, validate_spec
+from troupe.core import dag, elastic, gang, kueue, naming, policies, queueing
+from troupe.core.framework import Framework, InstanceContext, JobContext, apply_defaults
+from troupe.core.observed import Instance
+from troupe.core.render import owner_reference, render_extra_objects, render_pod, render_service
+from troupe.core.restarts import Outcome, outcome
+from troupe.core.status import (
     TERMINAL_PHASES,
     RoleState,
     conditions,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from troupe import naming
+from troupe.core import naming
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from troupe.errors import FieldError
-from troupe.spec import Dependency, Role, TrainingJobSpec
+from troupe.api.errors import FieldError
+from troupe.api.spec import Dependency, Role, TrainingJobSpec
 
 
 @dataclass(frozen=True)
