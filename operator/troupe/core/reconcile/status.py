@@ -1,0 +1,51 @@
+"""Status: the job's phase, conditions, roles and restart accounting, as this pass left
+them; cleanup and the TTL once the job finishes."""
+
+from __future__ import annotations
+
+from troupe.core.plan import Verdict, phase_events
+from troupe.core.reconcile.cleanup import cleanup
+from troupe.core.reconcile.state import Pass
+from troupe.core.reconcile.ttl import apply_ttl
+from troupe.core.status import TERMINAL_PHASES, RoleState, conditions, timestamp
+
+
+def finish_status(p: Pass, verdict: Verdict, states: dict[str, RoleState], restarts: int) -> None:
+    stored, now = p.stored, p.now
+    finished = verdict.phase in TERMINAL_PHASES
+    true = {"Created": ("Created", "")}
+    true[verdict.phase] = (verdict.reason, verdict.message)
+    if verdict.phase == "Pending":
+        del true["Pending"]
+    status = {
+        "phase": verdict.phase,
+        "conditions": conditions(stored.get("conditions") or [], true, now, p.job.generation),
+        "roles": [role_status(p, states[r.name]) for r in p.spec.roles],
+        "restarts": restarts,
+        "settledRestarts": p.settled,
+        "restartGeneration": p.generation,
+        "readyPods": sum(s.ready for s in states.values()),
+        "totalPods": p.total_pods(),
+        "startTime": timestamp(p.start),
+        "message": verdict.message,
+        "observedGeneration": p.job.generation,
+    }
+    if p.gang:
+        status["gang"] = p.gang
+    if p.elastic:
+        status.update(p.elastic.status)
+    if finished:
+        status["completionTime"] = stored.get("completionTime") or timestamp(now)
+        for kind, name in cleanup(p.spec, p.instances):
+            if (kind, name) not in p.result.deletes:
+                p.result.delete(kind, name)
+        apply_ttl(p.result, p.spec, status, now)
+    p.result.status = status
+    p.result.events += phase_events(stored, verdict)
+
+
+def role_status(p: Pass, state: RoleState) -> dict:
+    """The role's counts, with the pods this pass creates already Pending."""
+    role = state.as_status()
+    role["pending"] += p.creating[state.name]
+    return role
