@@ -1,18 +1,8 @@
-"""Jobs the step tests share, written as users write them."""
+"""Jobs the step tests share, written as users write them (with the planner tests' builder)."""
 
-C = "template: {spec: {containers: [{name: main, image: busybox}]}}"
+from test_planner import C, job
 
-
-def job(roles: str, run_policy: str = "{}", framework: str = "generic") -> str:
-    return f"""
-metadata: {{name: j}}
-spec:
-  framework: {framework}
-  runPolicy: {run_policy}
-  roles:
-{roles}
-"""
-
+__all__ = ["C", "job", "WORKERS", "PS_WORKER"]
 
 WORKERS = job(f"    - {{name: worker, replicas: 2, {C}}}")
 PS_WORKER = job(f"    - {{name: ps, {C}}}\n    - {{name: worker, {C}}}")

@@ -9,7 +9,7 @@ from troupe.core.reconcile.create import create, pods_to_create
 from troupe.core.reconcile.run import role_states
 
 PYTORCH = job(
-    f"    - {{name: master, {C}}}\n    - {{name: worker, replicas: 2, {C}}}", "{}", "pytorch"
+    f"    - {{name: master, {C}}}\n    - {{name: worker, replicas: 2, {C}}}", framework="pytorch"
 )
 
 
