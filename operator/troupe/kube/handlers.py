@@ -7,6 +7,7 @@ adds no finalizers or annotations: deleting a job never waits for the operator.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import kopf
@@ -178,12 +179,8 @@ def _admission(key, body, queued_jobs, training_queues, priority_classes):
     return queueing.decide_for(key, spec, entries, classes, WORKERS.just_admitted())
 
 
-@kopf.on.event(naming.GROUP, naming.VERSION, naming.PLURAL)
-async def job_changed(
-    type,
-    body,
-    namespace,
-    name,
+@kopf.on.startup()
+async def read_indexes(
     queued_jobs,
     training_queues,
     priority_classes,
@@ -191,12 +188,36 @@ async def job_changed(
     kueue_flavors=None,
     **_,
 ) -> None:
-    key = (namespace, name)
-    WORKERS.queue_limited = lambda queue: bool(training_queues.get(queue))
-    WORKERS.admission_for = lambda k, b: _admission(
-        k, b, queued_jobs, training_queues, priority_classes
+    """Give the workers their view of kopf's indexes, once: kopf keeps each index one
+    object for the operator's life and updates it in place."""
+    bind_indexes(
+        WORKERS, queued_jobs, training_queues, priority_classes, kueue_workloads, kueue_flavors
     )
-    WORKERS.kueue_for = lambda k: _kueue_state(k, kueue_workloads, kueue_flavors)
+
+
+def bind_indexes(
+    workers: JobWorkers,
+    queued_jobs,
+    training_queues,
+    priority_classes,
+    kueue_workloads=None,
+    kueue_flavors=None,
+) -> None:
+    workers.queue_limited = lambda queue: bool(training_queues.get(queue))
+    workers.admission_for = functools.partial(
+        _admission,
+        queued_jobs=queued_jobs,
+        training_queues=training_queues,
+        priority_classes=priority_classes,
+    )
+    workers.kueue_for = functools.partial(
+        _kueue_state, kueue_workloads=kueue_workloads, kueue_flavors=kueue_flavors
+    )
+
+
+@kopf.on.event(naming.GROUP, naming.VERSION, naming.PLURAL)
+async def job_changed(type, body, namespace, name, **_) -> None:
+    key = (namespace, name)
     if type == "DELETED":
         _SPECS.pop((body.get("metadata") or {}).get("uid", ""), None)
     if type == "DELETED" or not queueing.managed_by_troupe(body):
