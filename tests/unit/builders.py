@@ -148,9 +148,10 @@ class FakeCluster:
                 ],
             }
 
-    def restart_in_place(self, name: str) -> None:
+    def restart_in_place(self, name: str, exit_code: int = 1) -> None:
         for status in self.pods[name]["status"]["containerStatuses"]:
             status["restartCount"] += 1
+            status["lastState"] = {"terminated": {"exitCode": exit_code, "reason": "Error"}}
 
     def finish(self, name: str, exit_code: int, reason: str = "", message: str = "") -> None:
         pod = self.pods[name]

@@ -157,3 +157,10 @@ def test_chart_ships_the_same_crds():
         assert (chart_crds / name).read_text() == (REPO / "crds" / name).read_text(), (
             f"charts/troupe/crds/{name} is stale: run hack/sync-chart-crds.sh"
         )
+
+
+def test_kubectl_explain_states_the_backoff_limit_default():
+    # the CRD carries no defaults (see above), so the description must say it
+    run_policy = _schema()["properties"]["spec"]["properties"]["runPolicy"]["properties"]
+    description = run_policy["backoffLimit"]["description"]
+    assert "Default 6" in description and "null: unlimited" in description

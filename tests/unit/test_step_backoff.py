@@ -9,10 +9,15 @@ from steps import WORKERS
 from troupe.core.reconcile.backoff import backoff
 
 
-def evicted():
+def running() -> FakeCluster:
     cluster = FakeCluster(WORKERS)
     cluster.reconcile()
     cluster.run()
+    return cluster
+
+
+def evicted():
+    cluster = running()
     cluster.evict("j-worker-0")
     return [i for i in cluster.next_pass().instances if i.name == "j-worker-0"]
 
@@ -29,7 +34,27 @@ def evicted():
     ],
 )
 def test_the_restart_past_the_limit_fails_the_job(limit, restarts, retrying, fails):
-    verdict = backoff(limit, restarts, evicted() if retrying else [])
+    verdict = backoff(limit, restarts, evicted() if retrying else [], [])
     assert (verdict is not None) == fails
     if fails:
         assert (verdict.phase, verdict.reason) == ("Failed", "BackoffLimitExceeded")
+
+
+def test_a_recreation_past_the_limit_names_the_pod_and_its_exit_code():
+    verdict = backoff(2, 2, evicted(), [])
+    assert verdict.message == (
+        "backoff limit 2 exceeded: pod j-worker-0 failed with exit code 137 (Evicted): "
+        "The node was low on resource: memory."
+    )
+
+
+def test_in_place_restarts_past_the_limit_name_the_pod_that_restarted_most():
+    cluster = running()
+    for _ in range(2):
+        cluster.restart_in_place("j-worker-1", exit_code=3)
+    cluster.restart_in_place("j-worker-0")
+    live = cluster.next_pass().live()
+    verdict = backoff(2, 3, [], live)
+    assert verdict.message == (
+        "backoff limit 2 exceeded: pod j-worker-1 restarted in place 2 times, last with exit code 3"
+    )

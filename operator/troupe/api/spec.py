@@ -188,8 +188,8 @@ class RunPolicy(_Model):
         default=6,
         ge=0,
         description=(
-            "Restarts allowed (in-place container restarts plus pod recreations) before the "
-            "job fails with BackoffLimitExceeded. Null: unlimited."
+            "Restarts allowed (in-place container restarts plus pod recreations); the one "
+            "past it fails the job with BackoffLimitExceeded. Default 6; null: unlimited."
         ),
     )
     active_deadline_seconds: int | None = Field(

@@ -87,6 +87,10 @@ def frameworks_markdown(examples: list[dict]) -> str:
     for manifest in sorted(examples, key=lambda m: m["spec"]["framework"]):
         name = manifest["metadata"]["name"]
         spec, framework, errors = review_spec(name, manifest["spec"])
+        if not errors:
+            spec, framework, errors = review_spec(
+                name, with_every_role(manifest["spec"], framework)
+            )
         if errors:
             raise ValueError(f"example {name} is invalid: {errors}")
         pods = sample_pods(name, "ns", "uid", spec, framework)
@@ -104,6 +108,19 @@ def frameworks_markdown(examples: list[dict]) -> str:
             + f" | {', '.join(extra) or '-'} |"
         )
     return "\n".join([*lines, "", FRAMEWORKS_END])
+
+
+def with_every_role(spec: dict, framework) -> dict:
+    """The example plus one pod of each role the framework knows that it leaves out (the
+    table shows every role, e.g. tensorflow's ps and evaluator, not only the example's)."""
+    present = {r["name"] for r in spec["roles"]}
+    template = spec["roles"][0].get("template") or {}
+    missing = [
+        {"name": role, "replicas": 1, "template": template}
+        for role in framework.roles
+        if role not in present
+    ]
+    return {**spec, "roles": [*spec["roles"], *missing]}
 
 
 def _between(document: str, begin: str, end: str, text: str) -> str:

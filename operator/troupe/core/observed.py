@@ -28,6 +28,7 @@ class Instance:
     deleting: bool  # has a deletionTimestamp: terminating, about to be gone
     node: str
     joined: int | None = None  # elastic: membership generation the pod joined at
+    last_exit_code: int | None = None  # of the last container exit the kubelet restarted
 
     @property
     def finished(self) -> bool:
@@ -58,6 +59,7 @@ def instance_from_pod(pod: Mapping) -> Instance:
         deleting=bool(meta.get("deletionTimestamp")),
         node=(pod.get("spec") or {}).get("nodeName") or "",
         joined=_int(labels.get(naming.JOINED_LABEL), None),
+        last_exit_code=_last_exit_code(containers),
     )
 
 
@@ -72,6 +74,15 @@ def _first_failure(containers: list) -> tuple[int | None, str, str]:
                 terminated.get("message") or "",
             )
     return None, "", ""
+
+
+def _last_exit_code(containers: list) -> int | None:
+    """Exit code of the first container whose last run, restarted in place, failed."""
+    for container in containers:
+        terminated = (container.get("lastState") or {}).get("terminated") or {}
+        if terminated.get("exitCode"):
+            return terminated["exitCode"]
+    return None
 
 
 def _condition_true(status: Mapping, type_: str) -> bool:

@@ -26,7 +26,7 @@ def run(p: Pass) -> Plan:
     restarting = {i.role for i in retries}
 
     limit = p.spec.run_policy.backoff_limit
-    verdict = deadline(p) or backoff(limit, p.settled + in_place, retries)
+    verdict = deadline(p) or backoff(limit, p.settled + in_place, retries, live)
     if verdict is None:
         whole_job = [i for i in retries if outcomes[i.name] is Outcome.RESTART_JOB]
         if whole_job:
