@@ -44,3 +44,38 @@ def test_a_finished_job_is_cleaned_up_and_completed():
     assert result.status["completionTime"] == "2024-05-01T12:00:00Z"
     assert result.requeue_after == 5
     assert [e.reason for e in result.events] == ["DeletedPod", "Succeeded"]
+
+
+def test_a_finished_job_does_not_count_the_pods_its_cleanup_deletes_as_ready():
+    cluster = FakeCluster(PS_WORKER)
+    cluster.reconcile()
+    cluster.run()
+    cluster.finish("j-worker-0", 0)
+    result = settle(cluster, SUCCEEDED)
+    assert result.status["readyPods"] == 0
+    assert [r["ready"] for r in result.status["roles"]] == [0, 0]
+
+
+def test_a_finished_job_keeps_counting_the_pods_it_keeps():
+    cluster = FakeCluster(
+        job(f"    - {{name: ps, {C}}}\n    - {{name: worker, {C}}}", "{cleanPodPolicy: None}")
+    )
+    cluster.reconcile()
+    cluster.run()
+    cluster.finish("j-worker-0", 0)
+    assert settle(cluster, SUCCEEDED).status["readyPods"] == 1
+
+
+def test_a_succeeded_job_shows_no_ready_pods_once_it_ends():
+    """READY in `troupe get` reads readyPods: 0/2, not the ps pod that is being removed."""
+    tensorflow = job(f"    - {{name: ps, {C}}}\n    - {{name: chief, {C}}}", framework="tensorflow")
+    cluster = FakeCluster(tensorflow)
+    cluster.reconcile()
+    cluster.run()
+    cluster.reconcile()
+    cluster.finish("j-chief-0", 0)
+    cluster.reconcile()
+    assert (cluster.status["phase"], cluster.status["readyPods"]) == ("Succeeded", 0)
+    cluster.finish_deletions()
+    cluster.reconcile()
+    assert cluster.status["readyPods"] == 0

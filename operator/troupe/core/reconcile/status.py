@@ -3,6 +3,8 @@ them; cleanup and the TTL once the job finishes."""
 
 from __future__ import annotations
 
+import collections
+
 from troupe.core.plan import Verdict, phase_events
 from troupe.core.reconcile.cleanup import cleanup
 from troupe.core.reconcile.state import Pass
@@ -13,18 +15,24 @@ from troupe.core.status import TERMINAL_PHASES, RoleState, conditions, timestamp
 def finish_status(p: Pass, verdict: Verdict, states: dict[str, RoleState], restarts: int) -> None:
     stored, now = p.stored, p.now
     finished = verdict.phase in TERMINAL_PHASES
+    if finished:
+        for kind, name in cleanup(p.spec, p.instances):
+            if (kind, name) not in p.result.deletes:
+                p.result.delete(kind, name)
     true = {"Created": ("Created", "")}
     true[verdict.phase] = (verdict.reason, verdict.message)
     if verdict.phase == "Pending":
         del true["Pending"]
+    leaving = leaving_ready(p)
+    roles = [role_status(p, states[r.name], leaving) for r in p.spec.roles]
     status = {
         "phase": verdict.phase,
         "conditions": conditions(stored.get("conditions") or [], true, now, p.job.generation),
-        "roles": [role_status(p, states[r.name]) for r in p.spec.roles],
+        "roles": roles,
         "restarts": restarts,
         "settledRestarts": p.settled,
         "restartGeneration": p.generation,
-        "readyPods": sum(s.ready for s in states.values()),
+        "readyPods": sum(role["ready"] for role in roles),
         "totalPods": p.total_pods(),
         "startTime": timestamp(p.start),
         "message": verdict.message,
@@ -36,16 +44,25 @@ def finish_status(p: Pass, verdict: Verdict, states: dict[str, RoleState], resta
         status.update(p.elastic.status)
     if finished:
         status["completionTime"] = stored.get("completionTime") or timestamp(now)
-        for kind, name in cleanup(p.spec, p.instances):
-            if (kind, name) not in p.result.deletes:
-                p.result.delete(kind, name)
         apply_ttl(p.result, p.spec, status, now)
     p.result.status = status
     p.result.events += phase_events(stored, verdict)
 
 
-def role_status(p: Pass, state: RoleState) -> dict:
-    """The role's counts, with the pods this pass creates already Pending."""
+def leaving_ready(p: Pass) -> collections.Counter[str]:
+    """Ready pods, by role, that this pass deletes (cleanup of a finished job): a finished
+    job's status is not written again for progress (throttle.py), so it must not count
+    them as ready."""
+    deleted = {name for kind, name in p.result.deletes if kind == "Pod"}
+    return collections.Counter(
+        i.role for i in p.live() if i.ready and i.phase == "Running" and i.name in deleted
+    )
+
+
+def role_status(p: Pass, state: RoleState, leaving: collections.Counter[str]) -> dict:
+    """The role's counts, with the pods this pass creates already Pending and the ready
+    pods it deletes no longer ready."""
     role = state.as_status()
     role["pending"] += p.creating[state.name]
+    role["ready"] -= leaving[state.name]
     return role
