@@ -8,6 +8,7 @@ from steps import PS_WORKER, C, job
 from troupe.core.plan import Verdict
 from troupe.core.reconcile.run import role_states
 from troupe.core.reconcile.status import finish_status
+from troupe.core.throttle import counters_only
 
 RUNNING = Verdict("Running", "Running", "2/2 pods ready")
 SUCCEEDED = Verdict("Succeeded", "Succeeded", "job succeeded")
@@ -79,3 +80,30 @@ def test_a_succeeded_job_shows_no_ready_pods_once_it_ends():
     cluster.finish_deletions()
     cluster.reconcile()
     assert cluster.status["readyPods"] == 0
+
+
+EVALUATED = job(
+    f"    - {{name: chief, {C}}}\n    - {{name: evaluator, restartPolicy: Never, {C}}}",
+    framework="tensorflow",
+)
+
+
+def test_a_role_that_fails_without_failing_the_job_gets_a_warning_at_once():
+    cluster = FakeCluster(EVALUATED)
+    cluster.reconcile()
+    cluster.run()
+    cluster.reconcile()
+    cluster.finish("j-evaluator-0", 2)
+    before = cluster.status
+    plan = cluster.reconcile()
+    assert cluster.status["phase"] == "Running"  # an evaluator does not decide the job
+    assert cluster.role("evaluator")["phase"] == "Failed"
+    assert [(e.type, e.reason, e.message) for e in plan.events] == [
+        (
+            "Warning",
+            "RoleFailed",
+            "role evaluator failed: pod j-evaluator-0 failed with exit code 2 (Error)",
+        )
+    ]
+    assert not counters_only(before, cluster.status)  # written now, not at the progress pace
+    assert cluster.reconcile().events == []  # told once

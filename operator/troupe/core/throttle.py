@@ -26,7 +26,12 @@ def _without_counters(status: dict) -> dict:
     kept["conditions"] = [
         (c.get("type"), c.get("status"), c.get("reason")) for c in status.get("conditions") or []
     ]
+    kept["failedRoles"] = failed_roles(status)  # a failure is news, even one the job survives
     return kept
+
+
+def failed_roles(status: dict) -> list[str]:
+    return [r.get("name") for r in status.get("roles") or [] if r.get("phase") == "Failed"]
 
 
 def counters_only(old: dict, new: dict) -> bool:

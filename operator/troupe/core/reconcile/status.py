@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import collections
 
-from troupe.core.plan import Verdict, phase_events
+from troupe.core.plan import Event, Verdict, phase_events
 from troupe.core.reconcile.cleanup import cleanup
 from troupe.core.reconcile.state import Pass
 from troupe.core.reconcile.ttl import apply_ttl
-from troupe.core.status import TERMINAL_PHASES, RoleState, conditions, timestamp
+from troupe.core.status import (
+    TERMINAL_PHASES,
+    RoleState,
+    conditions,
+    describe_failure,
+    timestamp,
+)
+from troupe.core.throttle import failed_roles
 
 
 def finish_status(p: Pass, verdict: Verdict, states: dict[str, RoleState], restarts: int) -> None:
@@ -46,7 +53,26 @@ def finish_status(p: Pass, verdict: Verdict, states: dict[str, RoleState], resta
         status["completionTime"] = stored.get("completionTime") or timestamp(now)
         apply_ttl(p.result, p.spec, status, now)
     p.result.status = status
+    if verdict.phase != "Failed":  # else the job's own Failed Event names the pod
+        p.result.events += role_failure_events(stored, states)
     p.result.events += phase_events(stored, verdict)
+
+
+def role_failure_events(stored: dict, states: dict[str, RoleState]) -> list[Event]:
+    """A Warning for each role that failed since the stored status, though the job goes on
+    (a role whose failure does not decide the job, such as an evaluator)."""
+    known = set(failed_roles(stored))
+    return [
+        Event("Warning", "RoleFailed", _role_failed(name, state))
+        for name, state in states.items()
+        if state.phase == "Failed" and name not in known
+    ]
+
+
+def _role_failed(name: str, state: RoleState) -> str:
+    if not state.failures:
+        return f"role {name} failed"
+    return f"role {name} failed: {describe_failure(state.failures[0])}"
 
 
 def leaving_ready(p: Pass) -> collections.Counter[str]:
