@@ -20,10 +20,18 @@ class Workers:
         pass
 
 
-def test_the_bindings_read_the_indexes_as_they_change():
+def bound(monkeypatch, training_queues: dict | None = None) -> Workers:
+    """Workers bound as the operator's startup binds them, to these indexes."""
     workers = Workers()
+    monkeypatch.setattr(handlers, "WORKERS", workers)
+    queues = {} if training_queues is None else training_queues
+    asyncio.run(handlers.read_indexes(queued_jobs={}, training_queues=queues, priority_classes={}))
+    return workers
+
+
+def test_the_bindings_read_the_indexes_as_they_change(monkeypatch):
     queues: dict = {}
-    handlers.bind_indexes(workers, {}, queues, {}, None, None)
+    workers = bound(monkeypatch, queues)
     assert not workers.queue_limited("gpu")
     queues["gpu"] = [{"maxActiveJobs": 1}]  # kopf updates an index in place
     assert workers.queue_limited("gpu")
@@ -31,11 +39,9 @@ def test_the_bindings_read_the_indexes_as_they_change():
 
 
 def test_a_job_event_leaves_the_bindings_alone(monkeypatch):
-    workers = Workers()
-    handlers.bind_indexes(workers, {}, {}, {}, None, None)
-    bound = (workers.queue_limited, workers.admission_for, workers.kueue_for)
-    monkeypatch.setattr(handlers, "WORKERS", workers)
+    workers = bound(monkeypatch)
+    bindings = (workers.queue_limited, workers.admission_for, workers.kueue_for)
     body = {"metadata": {"uid": "u"}, "spec": {}}
     asyncio.run(handlers.job_changed(type="MODIFIED", body=body, namespace="ns", name="j"))
     assert workers.observed == [("ns", "j")]
-    assert (workers.queue_limited, workers.admission_for, workers.kueue_for) == bound
+    assert (workers.queue_limited, workers.admission_for, workers.kueue_for) == bindings

@@ -33,14 +33,17 @@ def test_a_running_job_counts_its_pods_and_records_its_start():
     assert "completionTime" not in status
 
 
-def test_a_finished_job_is_cleaned_up_and_completed():
-    cluster = FakeCluster(
-        job(f"    - {{name: ps, {C}}}\n    - {{name: worker, {C}}}", "{ttlSecondsAfterFinished: 5}")
-    )
+def worker_done(run_policy: str = "{}") -> FakeCluster:
+    """A ps and a worker, both run; the worker has just succeeded, the ps still runs."""
+    cluster = FakeCluster(job(f"    - {{name: ps, {C}}}\n    - {{name: worker, {C}}}", run_policy))
     cluster.reconcile()
     cluster.run()
     cluster.finish("j-worker-0", 0)
-    result = settle(cluster, SUCCEEDED)
+    return cluster
+
+
+def test_a_finished_job_is_cleaned_up_and_completed():
+    result = settle(worker_done("{ttlSecondsAfterFinished: 5}"), SUCCEEDED)
     assert result.deletes == [("Pod", "j-ps-0")]  # cleanPodPolicy Running
     assert result.status["completionTime"] == "2024-05-01T12:00:00Z"
     assert result.requeue_after == 5
@@ -48,23 +51,13 @@ def test_a_finished_job_is_cleaned_up_and_completed():
 
 
 def test_a_finished_job_does_not_count_the_pods_its_cleanup_deletes_as_ready():
-    cluster = FakeCluster(PS_WORKER)
-    cluster.reconcile()
-    cluster.run()
-    cluster.finish("j-worker-0", 0)
-    result = settle(cluster, SUCCEEDED)
+    result = settle(worker_done(), SUCCEEDED)
     assert result.status["readyPods"] == 0
     assert [r["ready"] for r in result.status["roles"]] == [0, 0]
 
 
 def test_a_finished_job_keeps_counting_the_pods_it_keeps():
-    cluster = FakeCluster(
-        job(f"    - {{name: ps, {C}}}\n    - {{name: worker, {C}}}", "{cleanPodPolicy: None}")
-    )
-    cluster.reconcile()
-    cluster.run()
-    cluster.finish("j-worker-0", 0)
-    assert settle(cluster, SUCCEEDED).status["readyPods"] == 1
+    assert settle(worker_done("{cleanPodPolicy: None}"), SUCCEEDED).status["readyPods"] == 1
 
 
 def test_a_succeeded_job_shows_no_ready_pods_once_it_ends():

@@ -190,27 +190,14 @@ async def read_indexes(
 ) -> None:
     """Give the workers their view of kopf's indexes, once: kopf keeps each index one
     object for the operator's life and updates it in place."""
-    bind_indexes(
-        WORKERS, queued_jobs, training_queues, priority_classes, kueue_workloads, kueue_flavors
-    )
-
-
-def bind_indexes(
-    workers: JobWorkers,
-    queued_jobs,
-    training_queues,
-    priority_classes,
-    kueue_workloads=None,
-    kueue_flavors=None,
-) -> None:
-    workers.queue_limited = lambda queue: bool(training_queues.get(queue))
-    workers.admission_for = functools.partial(
+    WORKERS.queue_limited = lambda queue: bool(training_queues.get(queue))
+    WORKERS.admission_for = functools.partial(
         _admission,
         queued_jobs=queued_jobs,
         training_queues=training_queues,
         priority_classes=priority_classes,
     )
-    workers.kueue_for = functools.partial(
+    WORKERS.kueue_for = functools.partial(
         _kueue_state, kueue_workloads=kueue_workloads, kueue_flavors=kueue_flavors
     )
 
