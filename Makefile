@@ -64,7 +64,7 @@ test: lint venv cluster images ## everything CI runs: lint, unit and integration
 
 crds: venv ## regenerate crds/ and the chart's copy from the spec models
 	bash hack/sync-chart-crds.sh
-	$(PY) -m troupe.reference --update README.md examples
+	$(PY) -m troupe.cli.reference --update README.md examples
 
 demo: venv cluster ## run the operator on the local cluster with an example job
 	bash hack/demo.sh

@@ -28,7 +28,7 @@ sys.path.insert(0, str(BENCH.parents[0] / "tests" / "unit"))
 import run  # noqa: E402
 from builders import FakeCluster  # noqa: E402
 
-from troupe.adapter import event_body, status_patch  # noqa: E402
+from troupe.kube.adapter import event_body, status_patch  # noqa: E402
 
 MEASURED = ("kube-apiserver", "etcd", "kube-controller")
 UNSCHEDULED = "bench-no-scheduler"  # pods stay Pending: no binding, no kwok status writes

@@ -598,7 +598,7 @@ def traced_growth(folder: Path, first: int, last: int, lines: int = 10) -> dict:
 
 
 def cpu_by_thread(pid: int) -> dict[str, float]:
-    """The operator's CPU by the OS name of its threads (troupe/osthread.py), numbered
+    """The operator's CPU by the OS name of its threads (troupe/runtime/osthread.py), numbered
     threads of one pool together; the process's own name is the event loop's thread."""
     cpu: dict[str, float] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():

@@ -14,10 +14,8 @@ import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from troupe import framework as core
-from troupe.errors import FieldError
-from troupe.framework import InstanceContext, JobContext
-from troupe.spec import (
+from troupe.api.errors import FieldError
+from troupe.api.spec import (
     Dependency,
     DependencyCondition,
     JobRule,
@@ -26,6 +24,8 @@ from troupe.spec import (
     RoleStatusPolicy,
     TrainingJobSpec,
 )
+from troupe.core import framework as core
+from troupe.core.framework import InstanceContext, JobContext
 
 IGNORED_FOR_JOB = RoleStatusPolicy(ignore_for_job=True)
 ANY_SUCCEEDS = RoleStatusPolicy(success=RoleRule(policy="Any"))

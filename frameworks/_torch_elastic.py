@@ -22,9 +22,9 @@ fresh address in that round's store and every agent reads it again.
 
 from __future__ import annotations
 
-from troupe import naming
-from troupe.framework import InstanceContext, JobContext
-from troupe.spec import Role
+from troupe.api.spec import Role
+from troupe.core import naming
+from troupe.core.framework import InstanceContext, JobContext
 
 STORE_SERVER = (
     "import os, threading, datetime, torch.distributed as d\n"

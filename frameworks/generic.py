@@ -6,7 +6,7 @@ marked ignoreForJob succeeds and fails as soon as one fails.
 
 from __future__ import annotations
 
-from troupe.framework import Framework
+from troupe.core.framework import Framework
 
 
 class Generic(Framework):

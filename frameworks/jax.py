@@ -8,7 +8,7 @@ pass as `num_processes=` and `process_id=`. The job succeeds when every worker d
 
 from __future__ import annotations
 
-from troupe.framework import InstanceContext
+from troupe.core.framework import InstanceContext
 from troupe_frameworks import _common
 from troupe_frameworks._common import RoleDefaults
 

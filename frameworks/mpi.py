@@ -18,8 +18,8 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
-from troupe.framework import InstanceContext, JobContext
-from troupe.spec import JobStatusPolicy, TrainingJobSpec
+from troupe.api.spec import JobStatusPolicy, TrainingJobSpec
+from troupe.core.framework import InstanceContext, JobContext
 from troupe_frameworks import _common
 from troupe_frameworks._common import RoleDefaults
 

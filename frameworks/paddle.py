@@ -12,7 +12,7 @@ workers without a master).
 
 from __future__ import annotations
 
-from troupe.framework import InstanceContext
+from troupe.core.framework import InstanceContext
 from troupe_frameworks import _common
 
 LOOPBACK = "127.0.0.1"

@@ -10,8 +10,8 @@ has to poll DNS. The job succeeds when the master does (all workers without a ma
 
 from __future__ import annotations
 
-from troupe.framework import InstanceContext, JobContext
-from troupe.spec import TrainingJobSpec
+from troupe.api.spec import TrainingJobSpec
+from troupe.core.framework import InstanceContext, JobContext
 from troupe_frameworks import _common, _torch_elastic
 
 

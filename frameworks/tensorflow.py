@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 
-from troupe.framework import InstanceContext
-from troupe.spec import JobStatusPolicy, TrainingJobSpec
+from troupe.api.spec import JobStatusPolicy, TrainingJobSpec
+from troupe.core.framework import InstanceContext
 from troupe_frameworks import _common
 from troupe_frameworks._common import RoleDefaults
 

@@ -11,7 +11,7 @@ Ready (tracker listening); the job succeeds when the master does.
 
 from __future__ import annotations
 
-from troupe.framework import InstanceContext
+from troupe.core.framework import InstanceContext
 from troupe_frameworks import _common
 
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-"$PY" -m troupe.crd > crds/troupe.dev_trainingjobs.yaml.tmp
+"$PY" -m troupe.api.crd > crds/troupe.dev_trainingjobs.yaml.tmp
 mv crds/troupe.dev_trainingjobs.yaml.tmp crds/troupe.dev_trainingjobs.yaml
 mkdir -p charts/troupe/crds
 rm -f charts/troupe/crds/*.yaml

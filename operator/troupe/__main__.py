@@ -11,11 +11,13 @@ import os
 import kopf
 from kubernetes import client, config
 
-from troupe import allocator, handlers, kueue, metrics
-from troupe.adapter import DEFAULT_CONCURRENCY, Adapter, served, status_threads
-from troupe.children import ChildCache
-from troupe.childwatch import ChildWatch
-from troupe.workers import JobWorkers
+from troupe.core import kueue
+from troupe.core.children import ChildCache
+from troupe.kube import handlers
+from troupe.kube.adapter import DEFAULT_CONCURRENCY, Adapter, served, status_threads
+from troupe.kube.childwatch import ChildWatch
+from troupe.kube.workers import JobWorkers
+from troupe.runtime import allocator, metrics
 
 
 def _seconds_or_never(text: str) -> float:

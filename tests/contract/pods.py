@@ -17,9 +17,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from troupe import naming, render
-from troupe.framework import InstanceContext, JobContext, apply_defaults, get_framework
-from troupe.spec import parse_spec
+from troupe.api.spec import parse_spec
+from troupe.core import naming, render
+from troupe.core.framework import InstanceContext, JobContext, apply_defaults, get_framework
 
 SUBNET = "10.213.{net}.{host}"
 

@@ -29,10 +29,10 @@ import pytest
 from conftest import script
 from pods import SUBNET, Pod, _ip, container_env
 
-from troupe import elastic
-from troupe.framework import get_framework
-from troupe.observed import Instance
-from troupe.planner import JobView, plan
+from troupe.core import elastic
+from troupe.core.framework import get_framework
+from troupe.core.observed import Instance
+from troupe.core.planner import JobView, plan
 
 pytestmark = pytest.mark.contract
 

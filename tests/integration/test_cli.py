@@ -20,7 +20,7 @@ from support.waiting import wait_for
 
 def troupe(kubeconfig: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "troupe.cli", *args],
+        [sys.executable, "-m", "troupe.cli.main", *args],
         cwd=REPO,
         env=dict(os.environ, KUBECONFIG=kubeconfig),
         capture_output=True,
@@ -56,16 +56,16 @@ def test_submit_get_describe_dag_delete(kubeconfig, namespace, tmp_path, core, c
     jobs.wait_pods("cli", 3, running=True)
     jobs.wait_phase("cli", "Running")
 
-    listing = troupe(kubeconfig, "-n", namespace, "get").stdout
+    listing = troupe(kubeconfig, "get", "-n", namespace).stdout  # flags after, as kubectl
     row = next(line for line in listing.splitlines() if line.startswith("cli "))
     assert "generic" in row and "Running" in row
     # --context picks that context's namespace, as kubectl does, not the current context's
     other = tmp_path / "kubeconfig"
     other.write_text(yaml.safe_dump(_with_context(kubeconfig, "elsewhere", namespace)))
-    listing = troupe(str(other), "--context", "elsewhere", "get").stdout
+    listing = troupe(kubeconfig, "get", "--kubeconfig", str(other), "--context", "elsewhere").stdout
     assert any(line.startswith("cli ") for line in listing.splitlines()), listing
 
-    described = troupe(kubeconfig, "-n", namespace, "describe", "cli").stdout
+    described = troupe(kubeconfig, "describe", "cli", "-n", namespace).stdout
     for text in ("Phase:      Running", "cli-ps-0", "cli-worker-1"):
         assert text in described, described
     # the condition table's columns are as wide as its longest type (Reconciling, say)
@@ -184,7 +184,7 @@ def test_logs_follow_prints_lines_as_they_are_written(
     }
 
     follower = subprocess.Popen(
-        [sys.executable, "-m", "troupe.cli", "-n", namespace, "logs", "tail"]
+        [sys.executable, "-m", "troupe.cli.main", "-n", namespace, "logs", "tail"]
         + ["--role", "worker", "-f"],
         cwd=REPO,
         # PYTHONFAULTHANDLER: SIGABRT prints every thread's stack, should it hang

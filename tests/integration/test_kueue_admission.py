@@ -17,7 +17,7 @@ from support.jobs import Jobs, apply, job_manifest
 from support.kubelet import finish_pod
 from support.operator import kubectl
 from support.waiting import wait_for
-from troupe import kueue
+from troupe.core import kueue
 
 POOL = "troupe.test/kueue-pool"
 K = (kueue.GROUP, kueue.VERSION)

@@ -3,8 +3,8 @@ the sigs.k8s.io/kueue module (test_kueue.py runs the controller itself)."""
 
 from __future__ import annotations
 
-from troupe import kueue
-from troupe.spec import parse_spec
+from troupe.api.spec import parse_spec
+from troupe.core import kueue
 
 
 def test_workload_with_elastic_min_count_is_accepted(namespace, custom, kueue_crds):

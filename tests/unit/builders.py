@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import yaml
 
-from troupe.framework import Framework, get_framework
-from troupe.observed import instance_from_pod
-from troupe.planner import JobView, Plan, plan
-from troupe.spec import TrainingJobSpec, parse_spec
+from troupe.api.spec import TrainingJobSpec, parse_spec
+from troupe.core.framework import Framework, get_framework
+from troupe.core.observed import instance_from_pod
+from troupe.core.planner import JobView, Plan, plan
+from troupe.core.reconcile.state import Pass
+from troupe.core.reconcile.validate import prepare
 
 
 def spec_from_yaml(text: str) -> TrainingJobSpec:
@@ -69,6 +71,14 @@ class FakeCluster:
         return plan(
             JobView.from_body(self.body), instances, self.services, self.now, self.framework
         )
+
+    def next_pass(self) -> Pass:
+        """The state the next pass starts from, to run one of its steps alone."""
+        job = JobView.from_body(self.body)
+        framework, errors, spec = prepare(job, self.framework)
+        assert not errors, errors
+        instances = [instance_from_pod(p) for p in self.pods.values()]
+        return Pass.begin(job, spec, framework, instances, self.services, self.now)
 
     def reconcile(self) -> Plan:
         result = self.last = self.plan()
@@ -138,9 +148,10 @@ class FakeCluster:
                 ],
             }
 
-    def restart_in_place(self, name: str) -> None:
+    def restart_in_place(self, name: str, exit_code: int = 1) -> None:
         for status in self.pods[name]["status"]["containerStatuses"]:
             status["restartCount"] += 1
+            status["lastState"] = {"terminated": {"exitCode": exit_code, "reason": "Error"}}
 
     def finish(self, name: str, exit_code: int, reason: str = "", message: str = "") -> None:
         pod = self.pods[name]

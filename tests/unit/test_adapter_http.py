@@ -13,7 +13,7 @@ import pytest
 import urllib3
 from kubernetes import client
 
-from troupe.adapter import Adapter
+from troupe.kube.adapter import Adapter
 
 
 class _Server:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from troupe import allocator
+from troupe.runtime import allocator
 
 glibc = pytest.mark.skipif(
     allocator._glibc() is None or not sys.platform.startswith("linux"), reason="glibc only"

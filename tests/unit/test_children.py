@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from troupe import naming
-from troupe.children import Change, ChildCache
-from troupe.childwatch import last_write
+from troupe.core import naming
+from troupe.core.children import Change, ChildCache
+from troupe.kube.childwatch import last_write
 
 
 def _pod(name: str, job: str | None = "j", namespace: str = "ns", phase: str = "Pending"):

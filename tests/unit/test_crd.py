@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from troupe import crd
-from troupe.spec import TrainingJobSpec
+from troupe.api import crd
+from troupe.api.spec import TrainingJobSpec
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "crds" / "troupe.dev_trainingjobs.yaml"
@@ -28,7 +28,7 @@ def _walk(node: dict, path: str = ""):
 
 def test_committed_crd_matches_the_models():
     assert COMMITTED.read_text() == crd.render(), (
-        "crds/ is stale: run `python -m troupe.crd > crds/troupe.dev_trainingjobs.yaml`"
+        "crds/ is stale: run `python -m troupe.api.crd > crds/troupe.dev_trainingjobs.yaml`"
     )
 
 
@@ -157,3 +157,10 @@ def test_chart_ships_the_same_crds():
         assert (chart_crds / name).read_text() == (REPO / "crds" / name).read_text(), (
             f"charts/troupe/crds/{name} is stale: run hack/sync-chart-crds.sh"
         )
+
+
+def test_kubectl_explain_states_the_backoff_limit_default():
+    # the CRD carries no defaults (see above), so the description must say it
+    run_policy = _schema()["properties"]["spec"]["properties"]["runPolicy"]["properties"]
+    description = run_policy["backoffLimit"]["description"]
+    assert "Default 6" in description and "null: unlimited" in description

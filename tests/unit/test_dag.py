@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from builders import spec_from_yaml
 
-from troupe import dag
-from troupe.dag import RoleProgress
-from troupe.spec import Dependency
+from troupe.api.spec import Dependency
+from troupe.core import dag
+from troupe.core.dag import RoleProgress
 
 
 def progress(needed=2, created=0, running=0, ready=0, succeeded=False) -> RoleProgress:

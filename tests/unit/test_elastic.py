@@ -7,8 +7,9 @@ import subprocess
 import pytest
 from builders import FakeCluster, raw_spec
 
-from troupe import crd, elastic, naming
-from troupe.spec import validate_spec
+from troupe.api import crd
+from troupe.api.spec import validate_spec
+from troupe.core import elastic, naming
 
 JOB = """
 metadata: {name: el}

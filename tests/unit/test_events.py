@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from troupe.events import MAX_MESSAGE, coalesce
+from troupe.core.events import MAX_MESSAGE, coalesce
 
 
 @dataclass

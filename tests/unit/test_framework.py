@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from builders import spec_from_yaml
 
-from troupe.errors import UnknownFramework
-from troupe.framework import (
+from troupe.api.errors import UnknownFramework
+from troupe.api.spec import JobRule, JobStatusPolicy, RoleRule, RoleStatusPolicy
+from troupe.core.framework import (
     Framework,
     RoleDefaults,
     apply_defaults,
@@ -15,7 +16,6 @@ from troupe.framework import (
     register_framework,
     unregister_framework,
 )
-from troupe.spec import JobRule, JobStatusPolicy, RoleRule, RoleStatusPolicy
 from troupe_frameworks.generic import Generic
 
 

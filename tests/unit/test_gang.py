@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from builders import FakeCluster, spec_from_yaml
 
-from troupe import gang
-from troupe.dag import RoleProgress
+from troupe.core import gang
+from troupe.core.dag import RoleProgress
 
 C = "template: {spec: {containers: [{name: main, image: busybox}]}}"
 

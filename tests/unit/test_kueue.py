@@ -6,10 +6,10 @@ import copy
 
 from builders import JOB_UID, NOW, job_body, spec_from_yaml
 
-from troupe import kueue
-from troupe.framework import get_framework
-from troupe.observed import instance_from_pod
-from troupe.planner import JobView, plan
+from troupe.core import kueue
+from troupe.core.framework import get_framework
+from troupe.core.observed import instance_from_pod
+from troupe.core.planner import JobView, plan
 
 SPEC = spec_from_yaml(
     """

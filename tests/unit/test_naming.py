@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from builders import spec_from_yaml
 
-from troupe import naming
+from troupe.core import naming
 
 
 def test_pod_service_and_host_names():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from builders import FakeCluster
 
-from troupe.observed import instance_from_pod
+from troupe.core.observed import instance_from_pod
 
 JOB = """
 metadata: {name: obs}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from troupe.osthread import name_os_thread
+from troupe.runtime.osthread import name_os_thread
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl names are Linux's")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from builders import FakeCluster
 
-from troupe.planner import JobView
+from troupe.core.planner import JobView
 from troupe_frameworks.generic import Generic
 
 C = "template: {spec: {containers: [{name: main, image: busybox}]}}"

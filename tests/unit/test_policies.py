@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from builders import spec_from_yaml
 
-from troupe import policies
+from troupe.core import policies
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 
-from troupe import naming
-from troupe.children import ChildCache
-from troupe.priority import FIRST_PODS, NORMAL, SETTLED, PriorityExecutor, PrioritySemaphore
-from troupe.workers import JobWorkers, _Worker
+from troupe.core import naming
+from troupe.core.children import ChildCache
+from troupe.kube.workers import JobWorkers, _Worker
+from troupe.runtime.priority import FIRST_PODS, NORMAL, SETTLED, PriorityExecutor, PrioritySemaphore
 
 
 async def _queue_behind_holder(sem: PrioritySemaphore, priorities: list[int]):

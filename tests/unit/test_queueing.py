@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from builders import FakeCluster, job_body, spec_from_yaml
 
-from troupe.observed import instance_from_pod
-from troupe.planner import JobView, plan
-from troupe.queueing import (
+from troupe.core.observed import instance_from_pod
+from troupe.core.planner import JobView, plan
+from troupe.core.queueing import (
     Decision,
     QueuedJob,
     QueueLimits,

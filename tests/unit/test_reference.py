@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from troupe.reference import BEGIN, END, FRAMEWORKS_END, embed, load_examples, markdown
+from troupe.cli.reference import BEGIN, END, FRAMEWORKS_END, embed, load_examples, markdown
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
@@ -31,3 +31,11 @@ def test_reference_lists_every_role_field_with_its_description():
     ):
         row = next(line for line in table.splitlines() if f"`{field}`" in line)
         assert row.count("|") >= 4 and row.split("|")[3].strip(), row
+
+
+def test_framework_table_lists_every_role_the_framework_knows():
+    # the tensorflow example has chief and worker only; ps and evaluator are real roles too
+    table = embed(README.read_text(), load_examples(REPO / "examples"))
+    row = next(line for line in table.splitlines() if line.startswith("| `tensorflow`"))
+    for role in ("**chief** (OnFailure; after: ps Ready)", "**worker**", "**ps**", "**evaluator**"):
+        assert role in row, row

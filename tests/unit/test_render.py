@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from builders import JOB_UID, FakeCluster
 
-from troupe.framework import Framework
+from troupe.core.framework import Framework
 
 JOB = """
 metadata: {name: r}

@@ -6,10 +6,10 @@ import pytest
 import yaml
 from builders import FakeCluster
 
-from troupe.framework import apply_defaults
-from troupe.observed import instance_from_pod
-from troupe.restarts import Outcome, outcome
-from troupe.spec import parse_spec
+from troupe.api.spec import parse_spec
+from troupe.core.framework import apply_defaults
+from troupe.core.observed import instance_from_pod
+from troupe.core.restarts import Outcome, outcome
 from troupe_frameworks.generic import Generic
 
 

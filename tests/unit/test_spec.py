@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from builders import raw_spec, spec_from_yaml
 
-from troupe.errors import SpecError
-from troupe.spec import parse_spec, validate_spec
+from troupe.api.errors import SpecError
+from troupe.api.spec import parse_spec, validate_spec
 
 TWO_ROLES = """
 spec:
@@ -141,7 +141,7 @@ def test_run_policy_bounds():
 
 def test_every_field_has_a_description():
     """The CRD schema and `kubectl explain` are generated from these descriptions."""
-    from troupe import spec as module
+    from troupe.api import spec as module
 
     models = [
         getattr(module, n)

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from builders import NOW, FakeCluster, spec_from_yaml
 
-from troupe.framework import apply_defaults
-from troupe.observed import instance_from_pod
-from troupe.status import conditions, job_verdict, role_state
+from troupe.core.framework import apply_defaults
+from troupe.core.observed import instance_from_pod
+from troupe.core.status import conditions, job_verdict, role_state
 from troupe_frameworks.generic import Generic
 
 WORKERS = """

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from troupe.throttle import ProgressPace, counters_only
+from troupe.core.throttle import ProgressPace, counters_only
 
 RUNNING = {
     "phase": "Running",
@@ -108,3 +108,9 @@ def test_progress_without_a_quiet_time_waits_for_the_next_phase():
     for now in (0, 60, 86_400):
         assert pace.due(now, old, _with(readyPods=2)) == math.inf
     assert pace.due(86_400, old, _with(readyPods=3, phase="Succeeded")) == 0
+
+
+def test_a_role_failing_goes_out_at_once_though_the_job_runs_on():
+    assert not counters_only(RUNNING, _with(role_phase="Failed", role_failed=1))
+    pace = ProgressPace(quiet=30, cap=60)
+    assert pace.due(0, RUNNING, _with(role_phase="Failed", role_failed=1)) == 0

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from unit.builders import spec_from_yaml
 
-from troupe import naming, render
-from troupe.framework import Framework, InstanceContext, JobContext, apply_defaults, get_framework
+from troupe.core import naming, render
+from troupe.core.framework import (
+    Framework,
+    InstanceContext,
+    JobContext,
+    apply_defaults,
+    get_framework,
+)
 
 JOB, NAMESPACE, UID = "demo", "ns", "0b6c1e0e-5b8a-4c7e-9a11-3f1d2c4b5a69"
 

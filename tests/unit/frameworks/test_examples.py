@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from troupe import naming, render
-from troupe.framework import InstanceContext, JobContext, apply_defaults, get_framework
-from troupe.spec import parse_spec
+from troupe.api.spec import parse_spec
+from troupe.core import naming, render
+from troupe.core.framework import InstanceContext, JobContext, apply_defaults, get_framework
 
 EXAMPLES = sorted((Path(__file__).parents[3] / "examples").glob("*/*.yaml"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from plugin_cases import errors, job_context
 
-from troupe.framework import apply_defaults, get_framework, installed_frameworks
+from troupe.core.framework import apply_defaults, get_framework, installed_frameworks
 from troupe_frameworks._common import KnownRoles
 
 BUILT_IN = ["pytorch", "tensorflow", "mpi", "xgboost", "paddle", "jax"]

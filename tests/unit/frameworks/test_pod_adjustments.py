@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from plugin_cases import container, host, job_context, pod, pod_env
 
-from troupe import render
-from troupe.framework import get_framework
+from troupe.core import render
+from troupe.core.framework import get_framework
 from troupe_frameworks import _common, mpi
 
 TEMPLATE = "template: {spec: {containers: [{name: sidecar}, {name: %s}]}}"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from plugin_cases import env, host, job_context
 
-from troupe.framework import get_framework, installed_frameworks
+from troupe.core.framework import get_framework, installed_frameworks
 
 PACKAGE = Path(__file__).parents[2] / "fixtures" / "thirdparty_plugin"
 

@@ -1,0 +1,1 @@
+"""Command-line tools: `troupe` (a kubectl companion) and the reference generator."""
