@@ -148,6 +148,22 @@ class FakeCluster:
                 ],
             }
 
+    def cannot_start(self, name: str, reason: str, message: str) -> None:
+        """The kubelet gives up on the pod's containers for now: image absent, bad config."""
+        self.pods[name]["status"] = {
+            "phase": "Pending",
+            "containerStatuses": [
+                {
+                    "name": c["name"],
+                    "ready": False,
+                    "restartCount": 0,
+                    "image": c.get("image", ""),
+                    "state": {"waiting": {"reason": reason, "message": message}},
+                }
+                for c in self.pods[name]["spec"]["containers"]
+            ],
+        }
+
     def restart_in_place(self, name: str, exit_code: int = 1) -> None:
         for status in self.pods[name]["status"]["containerStatuses"]:
             status["restartCount"] += 1

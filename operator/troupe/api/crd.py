@@ -226,6 +226,14 @@ STATUS_SCHEMA: dict[str, Any] = {
             "description": "How many times the whole job was restarted (restartScope Job).",
         },
         "readyPods": {"type": "integer", "description": "Pods that are ready."},
+        "stuckPods": {
+            "type": "array",
+            "description": (
+                "Pods whose containers cannot start (image absent or not pullable, a config "
+                "the kubelet rejects): pod, the kubelet's reason and its message."
+            ),
+            "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+        },
         "totalPods": {"type": "integer", "description": "Pods the job runs."},
         "startTime": {"type": "string", "description": "When the job first started."},
         "completionTime": {

@@ -29,6 +29,8 @@ class Instance:
     node: str
     joined: int | None = None  # elastic: membership generation the pod joined at
     last_exit_code: int | None = None  # of the last container exit the kubelet restarted
+    stuck_reason: str = ""  # a container that cannot start: ErrImageNeverPull, ...
+    stuck_message: str = ""  # the kubelet's words for it (they name the image)
 
     @property
     def finished(self) -> bool:
@@ -44,6 +46,7 @@ def instance_from_pod(pod: Mapping) -> Instance:
         status.get("containerStatuses") or []
     )
     exit_code, container_reason, container_message = _first_failure(containers)
+    stuck_reason, stuck_message = _stuck(containers) if phase == "Pending" else ("", "")
     return Instance(
         name=meta.get("name", ""),
         role=labels.get(naming.ROLE_LABEL, ""),
@@ -60,7 +63,34 @@ def instance_from_pod(pod: Mapping) -> Instance:
         node=(pod.get("spec") or {}).get("nodeName") or "",
         joined=_int(labels.get(naming.JOINED_LABEL), None),
         last_exit_code=_last_exit_code(containers),
+        stuck_reason=stuck_reason,
+        stuck_message=stuck_message,
     )
+
+
+# Waiting reasons of the kubelet that no wait will cure: the image is absent, cannot be
+# pulled, or the container cannot be made as specified. (ContainerCreating and
+# PodInitializing pass by themselves; CrashLoopBackOff is a restart, counted as one.)
+STUCK_REASONS = frozenset(
+    {
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "ErrImageNeverPull",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "RunContainerError",
+    }
+)
+
+
+def _stuck(containers: list) -> tuple[str, str]:
+    """Reason and message of the first container that waits for what will not come."""
+    for container in containers:
+        waiting = (container.get("state") or {}).get("waiting") or {}
+        if waiting.get("reason") in STUCK_REASONS:
+            return waiting["reason"], waiting.get("message") or ""
+    return "", ""
 
 
 def _first_failure(containers: list) -> tuple[int | None, str, str]:

@@ -8,6 +8,7 @@ import collections
 from troupe.core.plan import Event, Verdict, phase_events
 from troupe.core.reconcile.cleanup import cleanup
 from troupe.core.reconcile.state import Pass
+from troupe.core.reconcile.verdict import stuck_pods
 from troupe.core.reconcile.ttl import apply_ttl
 from troupe.core.status import (
     TERMINAL_PHASES,
@@ -45,6 +46,9 @@ def finish_status(p: Pass, verdict: Verdict, states: dict[str, RoleState], resta
         "message": verdict.message,
         "observedGeneration": p.job.generation,
     }
+    stuck = stuck_pods(p)
+    if stuck:
+        status["stuckPods"] = stuck
     if p.gang:
         status["gang"] = p.gang
     if p.elastic:
@@ -56,6 +60,18 @@ def finish_status(p: Pass, verdict: Verdict, states: dict[str, RoleState], resta
     if verdict.phase != "Failed":  # else the job's own Failed Event names the pod
         p.result.events += role_failure_events(stored, states)
     p.result.events += phase_events(stored, verdict)
+    p.result.events += stuck_pod_events(stored, stuck)
+
+
+def stuck_pod_events(stored: dict, stuck: list[dict]) -> list[Event]:
+    """A Warning for each pod that newly cannot start, or for a new reason (ErrImagePull
+    turning ImagePullBackOff is news: the pull was retried and failed again)."""
+    known = {(s.get("pod"), s.get("reason")) for s in stored.get("stuckPods") or []}
+    return [
+        Event("Warning", s["reason"], f"pod {s['pod']}: {s['message'] or s['reason']}")
+        for s in stuck
+        if (s["pod"], s["reason"]) not in known
+    ]
 
 
 def role_failure_events(stored: dict, states: dict[str, RoleState]) -> list[Event]:

@@ -50,4 +50,16 @@ def waiting_message(p: Pass, states: dict[str, RoleState]) -> str:
         for r in p.spec.roles
         for d in dag.unmet(r, progress)
     ]
-    return "; ".join([f"{up}/{p.total_pods()} pods running", *waits])
+    stuck = [
+        f"pod {pod['pod']} cannot start: {pod['reason']}: {pod['message']}" for pod in stuck_pods(p)
+    ]
+    return "; ".join([f"{up}/{p.total_pods()} pods running", *waits, *stuck])
+
+
+def stuck_pods(p: Pass) -> list[dict]:
+    """Pods whose containers cannot start, with the kubelet's reason and message."""
+    return [
+        {"pod": i.name, "reason": i.stuck_reason, "message": i.stuck_message}
+        for i in sorted(p.live(), key=lambda i: i.name)
+        if i.stuck_reason
+    ]
