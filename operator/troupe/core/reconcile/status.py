@@ -8,8 +8,8 @@ import collections
 from troupe.core.plan import Event, Verdict, phase_events
 from troupe.core.reconcile.cleanup import cleanup
 from troupe.core.reconcile.state import Pass
-from troupe.core.reconcile.verdict import stuck_pods
 from troupe.core.reconcile.ttl import apply_ttl
+from troupe.core.reconcile.verdict import stuck_pods
 from troupe.core.status import (
     TERMINAL_PHASES,
     RoleState,
