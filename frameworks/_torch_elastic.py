@@ -72,7 +72,7 @@ def store_objects(job: JobContext, role: Role) -> list[dict]:
     store = {
         "name": "rendezvous",
         "image": containers[0].get("image", "pytorch/pytorch"),
-        "command": ["python", "-c", STORE_SERVER],
+        "command": ["python3", "-c", STORE_SERVER],  # Debian-based images have no `python`
         "env": [{"name": "RDZV_PORT", "value": str(port)}],
         "ports": [{"name": "rendezvous", "containerPort": port}],
         "readinessProbe": {"tcpSocket": {"port": port}},

@@ -1,0 +1,1 @@
+"""Container images for the training examples, built without Docker (see README.md)."""

@@ -1,0 +1,145 @@
+"""Build images into a content-addressed cache: a hit costs a stat, a miss only its layers.
+
+An image archive is named by a hash of everything that makes it (these sources, its
+requirement file, the Debian recipe); a layer by a hash of what makes that layer (its pins,
+its recipe, the modules that write it), so a new torch pin rebuilds torch, not CUDA.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from . import oci, pylayer, rootfs
+from .catalog import ENV, Image
+
+HERE = Path(__file__).parent
+CACHE = Path(os.environ.get("TROUPE_IMAGE_CACHE", Path.home() / ".cache/troupe/images"))
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def _source(*modules: str) -> str:
+    return "".join((HERE / f"{m}.py").read_text() for m in modules)
+
+
+def _prune(directory: Path, pattern: str, keep: Path) -> None:
+    """Drop what an older key left behind: same name, other hash."""
+    for path in directory.iterdir():
+        if re.fullmatch(pattern, path.name) and path.with_suffix("") != keep.with_suffix(""):
+            path.unlink()
+
+
+def _remove(tree: Path) -> None:
+    """rmtree, unless something is mounted inside: a killed mmdebstrap can leave /dev or /proc
+    bound into its target, and deleting through those would delete the host's."""
+    inside = str(tree.resolve()) + "/"
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        if (line.split()[1] + "/").startswith(inside):
+            raise RuntimeError(f"{line.split()[1]} is mounted: umount it, then rerun")
+    shutil.rmtree(tree, ignore_errors=True)
+
+
+def _mb(size: int) -> int:
+    return round(size / 1e6)
+
+
+def layer(
+    name: str, key: str, make: Callable[[Path], list[str] | None], keep_owners: bool = False
+) -> oci.Blob:
+    """The cached layer `name` for `key`, or the tree `make` fills (and the paths it picks)."""
+    layers = CACHE / "layers"
+    tar, meta = layers / f"{name}-{key}.tar", layers / f"{name}-{key}.json"
+    if meta.exists():
+        blob = oci.Blob(tar, **json.loads(meta.read_text()))
+        print(f"  layer {name:<16} {0:>6}s {_mb(blob.size):>7} MB  cached")
+        return blob
+    start = time.monotonic()
+    work = CACHE / "work" / name
+    _remove(work)
+    (work / "root").mkdir(parents=True)
+    layers.mkdir(parents=True, exist_ok=True)
+    paths = make(work / "root")
+    with open(work / "layer.tar", "wb") as out:
+        digest, size = oci.write_layer(work / "root", out, paths, keep_owners)
+    (work / "layer.tar").rename(tar)
+    meta.write_text(json.dumps({"digest": digest, "size": size}))
+    _remove(work)
+    _prune(layers, rf"{re.escape(name)}-[0-9a-f]{{16}}\.(tar|json)", tar)
+    print(f"  layer {name:<16} {time.monotonic() - start:>6.0f}s {_mb(size):>7} MB  built")
+    return oci.Blob(tar, digest, size)
+
+
+def base_layer() -> oci.Blob:
+    key = _key(_source("oci", "rootfs"), rootfs.recipe())
+    return layer("base", key, rootfs.bootstrap, keep_owners=True)
+
+
+def apt_layer(image: Image, base: oci.Blob) -> oci.Blob:
+    """Debian packages on top of the base: a bootstrap with them, less what the base has."""
+
+    def make(root: Path) -> list[str]:
+        rootfs.bootstrap(root, image.apt)
+        return rootfs.changed(base.path, root, oci.walk(root))
+
+    key = _key(_source("oci", "rootfs"), rootfs.recipe(image.apt), base.digest)
+    return layer(f"{image.name}-apt", key, make, keep_owners=True)
+
+
+def pip_layers(image: Image) -> list[oci.Blob]:
+    """The library's wheels: the `split` ones in a layer below, the rest in the library's."""
+    requirements = image.requirement_file
+    if image.extra:
+        requirements = CACHE / "work" / f"{image.name}-requirements.txt"
+        requirements.parent.mkdir(parents=True, exist_ok=True)
+        lines = image.requirement_file.read_text().splitlines() + list(image.extra)
+        requirements.write_text("\n".join(lines) + "\n")
+    pylayer.download(requirements)
+    pins = pylayer.resolve(requirements)
+    groups = []
+    if image.split:
+        lower = [pin for pin in pins if pin.startswith(image.split)]
+        pins = [pin for pin in pins if pin not in lower]
+        groups.append((f"{image.name}-{image.split[0].strip('-')}", lower))
+    groups.append((image.name, pins))
+    source = _source("oci", "pylayer")
+    return [
+        layer(name, _key(source, *group), lambda root, g=group: pylayer.install(g, root))
+        for name, group in groups
+    ]
+
+
+def image_key(image: Image) -> str:
+    sources = _source(*sorted(p.stem for p in HERE.glob("*.py")))
+    requirements = image.requirement_file.read_text() if image.requirements else ""
+    return _key(sources, repr(image), requirements, rootfs.recipe(image.apt))
+
+
+def build(image: Image) -> Path:
+    """The image's OCI archive, from the cache or built; prints seconds, MB and which."""
+    start = time.monotonic()
+    archive = CACHE / f"{image.name}-{image.tag}-{image_key(image)}.tar"
+    if archive.exists():
+        print(f"{image.ref:<38} {0:>6}s {_mb(archive.stat().st_size):>7} MB  cached")
+        return archive
+    print(f"{image.ref}: building")
+    layers = [base_layer()]
+    if image.apt:
+        layers.append(apt_layer(image, layers[0]))
+    if image.requirements:
+        layers += pip_layers(image)
+    config = oci.Config(env=ENV + image.env, cmd=("python3",))
+    partial = archive.with_suffix(".partial")
+    with open(partial, "wb") as out:
+        oci.write_image(out, image.ref, layers, config)
+    partial.rename(archive)
+    _prune(CACHE, rf"{re.escape(image.name)}-[^-]+-[0-9a-f]{{16}}\.tar", archive)
+    size = _mb(archive.stat().st_size)
+    print(f"{image.ref:<38} {time.monotonic() - start:>6.0f}s {size:>7} MB  built")
+    return archive

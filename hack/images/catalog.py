@@ -1,0 +1,71 @@
+"""The images the training examples run in: names, pins and what each adds to the base."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .pylayer import canonical
+
+REQUIREMENTS = Path(__file__).resolve().parents[2] / "tests/contract/requirements"
+REGISTRY = "localhost/troupe"
+ENV = (
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG=C.UTF-8",
+    "PYTHONUNBUFFERED=1",
+)
+
+
+@dataclass(frozen=True)
+class Image:
+    """One image: the base, plus Debian packages `apt`, plus the wheels of `requirements`.
+
+    `library` is the pinned distribution whose version is the tag; `extra` are requirements its
+    wheel forgot, which a venv happens to have (setuptools). Distributions whose names
+    start with one of `split` get a layer of their own below the library's, so that upgrading
+    the library alone (torch, not its CUDA wheels) rebuilds only the library's layer.
+    """
+
+    name: str
+    requirements: str = ""
+    library: str = ""
+    apt: tuple[str, ...] = ()
+    split: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()
+
+    @property
+    def requirement_file(self) -> Path:
+        return REQUIREMENTS / f"{self.requirements}.txt"
+
+    @property
+    def tag(self) -> str:
+        if not self.requirements:
+            return "bookworm"
+        for line in self.requirement_file.read_text().splitlines():
+            name, _, version = line.partition("==")
+            if canonical(name.split("[")[0]) == canonical(self.library):
+                return version.strip()
+        raise ValueError(f"{self.requirement_file} does not pin {self.library}")
+
+    @property
+    def ref(self) -> str:
+        return f"{REGISTRY}/{self.name}:{self.tag}"
+
+
+IMAGES = {
+    image.name: image
+    for image in (
+        Image("base"),
+        Image("pytorch", "torch", "torch", split=("nvidia-", "cuda-")),
+        Image("tensorflow", "tensorflow", "tensorflow-cpu"),
+        Image("jax", "jax", "jax"),
+        Image("xgboost", "xgboost", "xgboost-cpu"),
+        Image("paddle", "paddle", "paddlepaddle", apt=("libgomp1",), extra=("setuptools",)),
+        Image(
+            "mpi",
+            "mpi",
+            "mpi4py",
+            apt=("openmpi-bin", "openssh-server", "openssh-client"),
+            env=("OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"),
+        ),
+    )
+}
