@@ -1,8 +1,9 @@
 """MPI: a launcher that runs mpirun over ssh against workers that run sshd.
 
 Before any pod: a ConfigMap `<job>-mpi` whose `hostfile` lists `<worker host> slots=N`,
-and a Secret `<job>-mpi-ssh` holding a fresh ed25519 key pair, mounted in every pod at
-/root/.ssh (id_ed25519, id_ed25519.pub, authorized_keys). The launcher gets the hostfile at
+and a Secret `<job>-mpi-ssh` holding a fresh ed25519 key pair, which an init container
+copies into every pod's private /root/.ssh (id_ed25519, id_ed25519.pub, authorized_keys;
+0700, an in-memory emptyDir): sshd refuses the Secret volume's own world-writable dir. The launcher gets the hostfile at
 /etc/mpi/hostfile and the variables that point Open MPI 4/5, MPICH and Intel MPI at it. N is
 the worker template's `mpi.troupe.dev/slots-per-worker` annotation, else its GPU limit, else
 its whole CPU limit, else 1. Workers are Ready when sshd accepts connections (a TCP probe
@@ -29,7 +30,14 @@ HOSTFILE = f"{HOSTFILE_DIR}/hostfile"
 SSH_DIR = "/root/.ssh"
 SSH_PORT = 22
 SSH_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectionAttempts=10"
-CONFIG_VOLUME, SSH_VOLUME = "mpi-hostfile", "mpi-ssh"
+CONFIG_VOLUME, SSH_VOLUME, SSH_HOME_VOLUME = "mpi-hostfile", "mpi-ssh", "mpi-ssh-home"
+SSH_SECRET_DIR = "/etc/mpi-ssh"
+# sshd refuses keys in a world-writable directory (StrictModes), and the kubelet mounts a
+# Secret volume as a sticky 1777 tmpfs: the keys are copied into a private /root/.ssh.
+SSH_SETUP = (
+    f"cp -L {SSH_SECRET_DIR}/id_ed25519 {SSH_SECRET_DIR}/id_ed25519.pub "
+    f"{SSH_SECRET_DIR}/authorized_keys {SSH_DIR}/ && chmod 700 {SSH_DIR} && chmod 600 {SSH_DIR}/*"
+)
 
 
 def config_map_name(job: str) -> str:
@@ -123,7 +131,8 @@ class MPI(_common.KnownRoles):
                 },
             }
         )
-        mounts = [{"name": SSH_VOLUME, "mountPath": SSH_DIR, "readOnly": True}]
+        volumes.append({"name": SSH_HOME_VOLUME, "emptyDir": {"medium": "Memory"}})
+        mounts = [{"name": SSH_HOME_VOLUME, "mountPath": SSH_DIR}]
         if ctx.role == "launcher":
             volumes.append(
                 {"name": CONFIG_VOLUME, "configMap": {"name": config_map_name(ctx.job.name)}}
@@ -132,9 +141,26 @@ class MPI(_common.KnownRoles):
         for container in spec.get("containers") or []:
             container.setdefault("volumeMounts", []).extend(copy.deepcopy(mounts))
         main = _common.main_container(spec, self.container)
+        if main is not None:
+            spec.setdefault("initContainers", []).insert(0, ssh_setup(main))
         if ctx.role == "worker" and main is not None and "readinessProbe" not in main:
             main["readinessProbe"] = {"tcpSocket": {"port": SSH_PORT}, "periodSeconds": 2}
         return pod
+
+
+def ssh_setup(main: dict) -> dict:
+    """The init container that gives the pod its private /root/.ssh, in the main image
+    (any image that runs sshd or mpirun has a shell)."""
+    return {
+        "name": "mpi-ssh-setup",
+        "image": main.get("image", ""),
+        "command": ["sh", "-c", SSH_SETUP],
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+        "volumeMounts": [
+            {"name": SSH_VOLUME, "mountPath": SSH_SECRET_DIR, "readOnly": True},
+            {"name": SSH_HOME_VOLUME, "mountPath": SSH_DIR},
+        ],
+    }
 
 
 @lru_cache(maxsize=1024)

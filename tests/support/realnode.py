@@ -11,6 +11,7 @@ import copy
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,11 @@ def require(core: client.CoreV1Api, images: tuple[str, ...] = ()) -> client.V1No
     """The real node, Ready and holding `images`; otherwise skip, or fail where
     TROUPE_REQUIRE_REAL_NODE=1 (CI), which always builds it."""
     why = _missing(core, images)
+    if why.startswith("images"):  # imported moments ago: the kubelet reports them within 10 s
+        deadline = time.monotonic() + 30
+        while why.startswith("images") and time.monotonic() < deadline:
+            time.sleep(1)
+            why = _missing(core, images)
     if why:
         if os.environ.get("TROUPE_REQUIRE_REAL_NODE") == "1":
             pytest.fail(f"real node required (TROUPE_REQUIRE_REAL_NODE=1): {why}")

@@ -150,3 +150,22 @@ def test_resource_count_reads_whole_units_only(resources, resource, expected):
         f"[{{name: w, template: {{spec: {{containers: [{container(resources=resources)}]}}}}}}]",
     )
     assert _common.resource_count(job.spec, "w", "main", resource) == expected
+
+
+def test_mpi_keys_reach_a_private_ssh_dir_through_an_init_container():
+    # sshd's StrictModes refuses a Secret volume's 1777 directory (seen on a real kubelet).
+    job = job_context("mpi", MPI_ROLES % ("{}", "{}"))
+    worker = pod(job, "worker", 0)["spec"]
+    setup = worker["initContainers"][0]
+    assert setup["name"] == "mpi-ssh-setup"
+    assert setup["image"] == worker["containers"][0].get("image", "")
+    assert {m["name"]: m["mountPath"] for m in setup["volumeMounts"]} == {
+        "mpi-ssh": "/etc/mpi-ssh",
+        "mpi-ssh-home": "/root/.ssh",
+    }
+    assert "chmod 700 /root/.ssh" in setup["command"][-1]
+    home = next(v for v in worker["volumes"] if v["name"] == "mpi-ssh-home")
+    assert home["emptyDir"] == {"medium": "Memory"}  # the private key never touches disk
+    assert worker["containers"][0]["volumeMounts"] == [
+        {"name": "mpi-ssh-home", "mountPath": "/root/.ssh"}
+    ]
