@@ -3,10 +3,11 @@
 Before any pod: a ConfigMap `<job>-mpi` whose `hostfile` lists `<worker host> slots=N`,
 and a Secret `<job>-mpi-ssh` holding a fresh ed25519 key pair, which an init container
 copies into every pod's private /root/.ssh (id_ed25519, id_ed25519.pub, authorized_keys;
-0700, an in-memory emptyDir): sshd refuses the Secret volume's own world-writable dir. The launcher gets the hostfile at
-/etc/mpi/hostfile and the variables that point Open MPI 4/5, MPICH and Intel MPI at it. N is
-the worker template's `mpi.troupe.dev/slots-per-worker` annotation, else its GPU limit, else
-its whole CPU limit, else 1. Workers are Ready when sshd accepts connections (a TCP probe
+0700, an in-memory emptyDir): sshd refuses the Secret volume's own world-writable dir.
+The launcher gets the hostfile at /etc/mpi/hostfile and the variables that point Open MPI
+4/5, MPICH and Intel MPI at it. N is the worker template's
+`mpi.troupe.dev/slots-per-worker` annotation, else its GPU limit, else its whole CPU
+limit, else 1. Workers are Ready when sshd accepts connections (a TCP probe
 on 22 unless the template has a readiness probe); the launcher starts only after every
 worker is Ready, and the job succeeds when the launcher does.
 

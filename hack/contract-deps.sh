@@ -16,6 +16,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 reqdir="$root/tests/contract/requirements"
 cache="${TROUPE_CONTRACT_CACHE:-$HOME/.cache/troupe/contract}"
 python="${TROUPE_CONTRACT_PYTHON:-python3}"
+wheels="${TROUPE_WHEELS:-$HOME/.cache/troupe/wheels}"
 mkdir -p "$cache"
 
 # System packages: Open MPI for mpi4py, sshd/ssh for the MPI launcher, ip for network namespaces.
@@ -52,8 +53,12 @@ for lib in "${libs[@]}"; do
   rm -rf "$venv"
   start=$SECONDS
   log="$cache/$lib-$hash.log"
+  # Wheels go to the wheelhouse the training images install from (hack/images/pylayer.py),
+  # once for both: pip's own cache stores nothing behind this network's proxy.
   if "$python" -m venv "$venv" >"$log" 2>&1 &&
-    "$venv/bin/pip" install --quiet --no-input -r "$req" >>"$log" 2>&1; then
+    "$venv/bin/pip" download --quiet --no-input -d "$wheels" -r "$req" >>"$log" 2>&1 &&
+    "$venv/bin/pip" install --quiet --no-input --no-index --find-links "$wheels" -r "$req" \
+      >>"$log" 2>&1; then
     "$venv/bin/pip" freeze >"$venv/.ok"
     printf '%-12s %8s %8s  %s\n' "$lib" $((SECONDS - start)) "$(du -sm "$venv" | cut -f1)" "$venv"
   else

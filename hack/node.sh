@@ -7,6 +7,7 @@
 #   hack/node.sh up KUBECONFIG CLUSTER_DIR   start (or reuse) the node
 #   hack/node.sh down CLUSTER_DIR            stop it and undo every host change it made
 #   hack/node.sh status CLUSTER_DIR          exit 0 when every component runs
+#   hack/node.sh leftovers CLUSTER_DIR       after `down`: list what is left; fail if any
 # What it changes on the host, all undone by `down`: a bridge `troupe0` and a port-less bridge
 # `troupe-svc` (the Service range's route, so no Service address ever leaves the machine),
 # pod network namespaces, the iptables chains of kube-proxy and TROUPE-NODE, ip_forward
@@ -356,7 +357,28 @@ remove_cgroups() {
   done
 }
 
+# What `down` must have removed; prints each leftover and fails if there is one.
+leftovers() {
+  paths "$1"
+  local found=0 line
+  while read -r line; do
+    [ -n "$line" ] && { echo "leftover: $line"; found=1; }
+  done < <(
+    ip -br link show "$BRIDGE" 2>/dev/null | sed 's/^/link /'
+    ip -br link show "$SVC_DEV" 2>/dev/null | sed 's/^/link /'
+    ip netns list 2>/dev/null | awk '/^cni-/{print "netns " $1}'
+    iptables -w -S 2>/dev/null | grep -E '^-N (TROUPE-NODE|KUBE-)' | sed 's/^/iptables /'
+    iptables -w -t nat -S 2>/dev/null | grep -E '^-N KUBE-' | sed 's/^/iptables nat /'
+    awk -v d="$DIR" -v r="$RUN" -v c="$CONTAINERD_ROOT" \
+      'index($2, d) == 1 || index($2, r) == 1 || index($2, c) == 1 {print "mount " $2}' /proc/mounts
+    ls -d /sys/fs/cgroup/*/kubepods 2>/dev/null | sed 's/^/cgroup /'
+    pgrep -af "containerd-shim-runc-v2 .*-address $SOCK" | sed 's/^/process /'
+  )
+  return $found
+}
+
 case "${1:-}" in
+  leftovers) leftovers "${2:?cluster dir}" ;;
   up) up "${2:?kubeconfig}" "${3:?cluster dir}" ;;
   down) down "${2:?cluster dir}" ;;
   status) status "${2:?cluster dir}" ;;
