@@ -96,7 +96,10 @@ up() {
   fi
   apply_nodes "$NODES"
   if [ "$REAL_NODE" = 1 ]; then
-    "$here/node.sh" status "$WORKDIR" || "$here/node.sh" up "$KUBECONFIG_PATH" "$WORKDIR"
+    "$here/node.sh" status "$WORKDIR" || {
+      "$here/node-deps.sh" >&2
+      "$here/node.sh" up "$KUBECONFIG_PATH" "$WORKDIR"
+    }
   fi
   say "ready in $((SECONDS - start))s; kubeconfig: $KUBECONFIG_PATH"
   echo "$KUBECONFIG_PATH"

@@ -165,9 +165,9 @@ def test_survivors_re_rendezvous_resume_and_finish_when_rank_0_node_dies(
     store_netns.append(store.netns)
     assert service["spec"]["ports"][0]["port"] == PORT
 
-    # The store, started the way the Deployment starts it (the image's python = the venv's).
+    # The store, started the way the Deployment starts it (the image's python3 = the venv's).
     command = deployment["spec"]["template"]["spec"]["containers"][0]["command"]
-    assert command[0] == "python"
+    assert command[0] == "python3"
     store_log = tmp_path / "store.log"
     pods.start(store, logged(store_log, [python, *command[1:]]))
     wait_for(
