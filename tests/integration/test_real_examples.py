@@ -67,7 +67,7 @@ def check_jax(out: dict[str, str]) -> None:
 
 def check_tensorflow(out: dict[str, str]) -> None:
     for pod in ("tf-multiworker-chief-0", "tf-multiworker-worker-0", "tf-multiworker-worker-1"):
-        assert re.search(r"final loss [0-9.]+", out[pod]), out[pod]
+        assert re.search(r"replicas 3 final loss [0-9.]+", out[pod]), out[pod]
 
 
 def check_paddle(out: dict[str, str]) -> None:
@@ -118,21 +118,17 @@ def test_example_trains_on_the_real_node(path, kubeconfig, core, jobs, namespace
     name = doc["metadata"]["name"]
     apply(kubeconfig, namespace, pin(doc))
 
-    def finished():
-        phase = jobs.status(name).get("phase")
-        assert phase != "Failed", jobs.status(name)
-        return phase == "Succeeded"
-
-    wait_for(
-        finished,
+    status = wait_for(
+        lambda: (s := jobs.status(name)).get("phase") in ("Succeeded", "Failed") and s,
         timeout=420,
         interval=1,
-        what=f"example {name} Succeeded on the real node",
+        what=f"example {name} finished on the real node",
         show=lambda: (
             jobs.status(name),
             [(p.metadata.name, p.spec.node_name, p.status.phase) for p in jobs.pods(name)],
         ),
     )
+    assert status["phase"] == "Succeeded", status
     pods = [p for p in jobs.pods(name) if p.status.phase in ("Succeeded", "Failed")]
     assert all(p.spec.node_name == NODE_NAME for p in pods)
     out = {p.metadata.name: logs(core, namespace, p.metadata.name) for p in pods}
