@@ -5,38 +5,24 @@ from __future__ import annotations
 
 import pytest
 
-from support.jobs import apply, job_manifest
-from support.realnode import containerd_tasks, kill_component, logs, pin, require, start_node
+from support.realnode import (
+    BASE,
+    containerd_tasks,
+    kill_component,
+    logs,
+    require,
+    run,
+    shell,
+    start_node,
+)
 from support.waiting import wait_for
 
 pytestmark = pytest.mark.realnode
-
-BASE = "localhost/troupe/base:bookworm"
-
-
-def shell(command: str, image: str = BASE, **container) -> dict:
-    return {
-        "spec": {
-            "containers": [
-                {
-                    "name": "main",
-                    "image": image,
-                    "command": ["sh", "-c", command],
-                    "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}},
-                    **container,
-                }
-            ]
-        }
-    }
 
 
 @pytest.fixture(autouse=True)
 def real_node(core):
     return require(core, (BASE,))
-
-
-def run(kubeconfig, namespace, name, roles, **spec) -> None:
-    apply(kubeconfig, namespace, pin(job_manifest(name, roles, **spec)))
 
 
 def test_an_image_not_built_here_is_named_in_status_and_events(kubeconfig, namespace, jobs, core):

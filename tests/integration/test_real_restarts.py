@@ -5,39 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from support.jobs import apply, job_manifest
 from support.operator import kubectl
-from support.realnode import pin, require
+from support.realnode import BASE, require, run, shell
 from support.waiting import wait_for
 
 pytestmark = pytest.mark.realnode
-
-BASE = "localhost/troupe/base:bookworm"
-
-
-def shell(command: str, **container) -> dict:
-    return {
-        "spec": {
-            "containers": [
-                {
-                    "name": "main",
-                    "image": BASE,
-                    "command": ["sh", "-c", command],
-                    "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}},
-                    **container,
-                }
-            ]
-        }
-    }
 
 
 @pytest.fixture(autouse=True)
 def real_node(core):
     return require(core, (BASE,))
-
-
-def run(kubeconfig, namespace, name, roles, **spec) -> None:
-    apply(kubeconfig, namespace, pin(job_manifest(name, roles, **spec)))
 
 
 def terminated(pod) -> dict:

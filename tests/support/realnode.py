@@ -18,6 +18,7 @@ import pytest
 from kubernetes import client
 
 from support.cluster import REPO
+from support.jobs import apply, job_manifest
 
 NODE_NAME = os.environ.get("TROUPE_NODE_NAME", "troupe-real-0")
 SELECTOR = {"troupe.dev/node": "real"}
@@ -37,6 +38,31 @@ def pin(manifest: dict) -> dict:
         spec.setdefault("nodeSelector", {}).update(SELECTOR)
         spec.setdefault("tolerations", []).append(dict(TOLERATION))
     return job
+
+
+BASE = "localhost/troupe/base:bookworm"
+
+
+def shell(command: str, image: str = BASE, **container) -> dict:
+    """A pod template whose one container runs `command` in sh, asking for little."""
+    return {
+        "spec": {
+            "containers": [
+                {
+                    "name": "main",
+                    "image": image,
+                    "command": ["sh", "-c", command],
+                    "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}},
+                    **container,
+                }
+            ]
+        }
+    }
+
+
+def run(kubeconfig: str, namespace: str, name: str, roles: list[dict], **spec) -> None:
+    """kubectl apply of a job whose pods run on the real node."""
+    apply(kubeconfig, namespace, pin(job_manifest(name, roles, **spec)))
 
 
 def require(core: client.CoreV1Api, images: tuple[str, ...] = ()) -> client.V1Node:
