@@ -7,7 +7,7 @@
 #   hack/node.sh up KUBECONFIG CLUSTER_DIR   start (or reuse) the node
 #   hack/node.sh down CLUSTER_DIR            stop it and undo every host change it made
 #   hack/node.sh status CLUSTER_DIR          exit 0 when every component runs
-#   hack/node.sh leftovers CLUSTER_DIR       after `down`: list what is left; fail if any
+#   hack/node.sh host-state CLUSTER_DIR      the host objects of the kinds `up` makes
 # What it changes on the host, all undone by `down`: a bridge `troupe0` and a port-less bridge
 # `troupe-svc` (the Service range's route, so no Service address ever leaves the machine),
 # pod network namespaces, the iptables chains of kube-proxy and TROUPE-NODE, ip_forward
@@ -246,7 +246,28 @@ network_up() {
   fi
 }
 
+# The kubelet's own chains (its canaries, KUBE-FIREWALL, kube-proxy's hint), which
+# `kube-proxy --cleanup` leaves: every KUBE-* chain of both families, jumps to them first.
+kube_chains_down() {
+  local cmd table rule chain
+  for cmd in iptables ip6tables; do
+    for table in filter nat mangle; do
+      { $cmd -w -t "$table" -S 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' |
+        grep -vE '^-A KUBE-' || true; } | while read -r rule; do
+        eval "$cmd -w -t $table ${rule/-A/-D}" 2>/dev/null || true
+      done
+      for chain in $($cmd -w -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/{print $2}'); do
+        $cmd -w -t "$table" -F "$chain" 2>/dev/null || true
+      done
+      for chain in $($cmd -w -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/{print $2}'); do
+        $cmd -w -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
+}
+
 network_down() {
+  kube_chains_down
   if iptables -w -nL TROUPE-NODE >/dev/null 2>&1; then
     iptables -w -D FORWARD -j TROUPE-NODE 2>/dev/null || true
     iptables -w -F TROUPE-NODE
@@ -357,28 +378,31 @@ remove_cgroups() {
   done
 }
 
-# What `down` must have removed; prints each leftover and fails if there is one.
-leftovers() {
+# The host objects of the kinds `up` makes, a line each: `down` must leave none that was
+# not there before `up` (compare two calls; CI does).
+host_state() {
   paths "$1"
-  local found=0 line
-  while read -r line; do
-    [ -n "$line" ] && { echo "leftover: $line"; found=1; }
-  done < <(
-    ip -br link show "$BRIDGE" 2>/dev/null | sed 's/^/link /'
-    ip -br link show "$SVC_DEV" 2>/dev/null | sed 's/^/link /'
-    ip netns list 2>/dev/null | awk '/^cni-/{print "netns " $1}'
-    iptables -w -S 2>/dev/null | grep -E '^-N (TROUPE-NODE|KUBE-)' | sed 's/^/iptables /'
-    iptables -w -t nat -S 2>/dev/null | grep -E '^-N KUBE-' | sed 's/^/iptables nat /'
-    awk -v d="$DIR" -v r="$RUN" -v c="$CONTAINERD_ROOT" \
-      'index($2, d) == 1 || index($2, r) == 1 || index($2, c) == 1 {print "mount " $2}' /proc/mounts
-    ls -d /sys/fs/cgroup/*/kubepods 2>/dev/null | sed 's/^/cgroup /'
-    pgrep -af "containerd-shim-runc-v2 .*-address $SOCK" | sed 's/^/process /'
-  )
-  return $found
+  set +e +o pipefail # each probe may find nothing
+  ip -br link show "$BRIDGE" 2>/dev/null | awk '{print "link " $1}'
+  ip -br link show "$SVC_DEV" 2>/dev/null | awk '{print "link " $1}'
+  ip netns list 2>/dev/null | awk '/^cni-/{print "netns " $1}'
+  local cmd table
+  for cmd in iptables ip6tables; do
+    for table in filter nat mangle; do
+      $cmd -w -t "$table" -S 2>/dev/null | grep -E '^-N (TROUPE-NODE|KUBE-)' |
+        sed "s/^/$cmd $table /"
+    done
+  done
+  awk -v d="$DIR" -v r="$RUN" -v c="$CONTAINERD_ROOT" \
+    'index($2, d) == 1 || index($2, r) == 1 || index($2, c) == 1 {print "mount " $2}' /proc/mounts
+  ls -d /sys/fs/cgroup/*/kubepods 2>/dev/null | sed 's/^/cgroup /'
+  pgrep -af "containerd-shim-runc-v2 .*-address $SOCK" | sed 's/^/process /'
+  echo "ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
+  set -e -o pipefail
 }
 
 case "${1:-}" in
-  leftovers) leftovers "${2:?cluster dir}" ;;
+  host-state) host_state "${2:?cluster dir}" ;;
   up) up "${2:?kubeconfig}" "${3:?cluster dir}" ;;
   down) down "${2:?cluster dir}" ;;
   status) status "${2:?cluster dir}" ;;
