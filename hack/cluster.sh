@@ -100,12 +100,14 @@ up() {
       "$here/node-deps.sh" >&2
       "$here/node.sh" up "$KUBECONFIG_PATH" "$WORKDIR"
     }
+    "$here/store.sh" up "$KUBECONFIG_PATH" "$WORKDIR" >/dev/null
   fi
   say "ready in $((SECONDS - start))s; kubeconfig: $KUBECONFIG_PATH"
   echo "$KUBECONFIG_PATH"
 }
 
 down() {
+  "$here/store.sh" down "$WORKDIR"
   "$here/node.sh" down "$WORKDIR"
   "$KWOKCTL" delete cluster --name "$NAME" >&2 || true
   rm -f "$KUBECONFIG_PATH"

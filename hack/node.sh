@@ -397,6 +397,7 @@ host_state() {
     'index($2, d) == 1 || index($2, r) == 1 || index($2, c) == 1 {print "mount " $2}' /proc/mounts
   ls -d /sys/fs/cgroup/*/kubepods 2>/dev/null | sed 's/^/cgroup /'
   pgrep -af "containerd-shim-runc-v2 .*-address $SOCK" | sed 's/^/process /'
+  pgrep -af "versitygw .*$DIR" | sed 's/^[0-9]* /process /' # the store (hack/store.sh)
   echo "ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
   set -e -o pipefail
 }
