@@ -339,8 +339,10 @@ down() {
   stop kubelet
   stop coredns
   if pid_alive containerd; then
-    ctr_ tasks ls -q 2>/dev/null | while read -r t; do ctr_ tasks kill -s KILL "$t" 2>/dev/null || true; done
-    ctr_ containers ls -q 2>/dev/null | while read -r c; do
+    { ctr_ tasks ls -q 2>/dev/null || true; } | while read -r t; do
+      ctr_ tasks kill -s KILL "$t" 2>/dev/null || true
+    done
+    { ctr_ containers ls -q 2>/dev/null || true; } | while read -r c; do
       ctr_ tasks delete -f "$c" >/dev/null 2>&1 || true
       ctr_ containers rm "$c" >/dev/null 2>&1 || true
     done
