@@ -20,7 +20,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev]'
+	$(VENV)/bin/pip install -q -e '.[dev,studio]'
 	# a third-party framework plugin, found only through its entry point (tests use it)
 	$(VENV)/bin/pip install -q -e tests/fixtures/thirdparty_plugin
 	touch $@
