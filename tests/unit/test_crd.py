@@ -129,7 +129,10 @@ def test_printer_columns_read_fields_status_provides():
     status = _schema()["properties"]["status"]["properties"]
     for path in columns.values():
         if path.startswith(".status."):
-            assert path.removeprefix(".status.") in status
+            fields = status
+            for part in path.removeprefix(".status.").split("."):
+                assert part in fields, path
+                fields = fields[part].get("properties") or {}
 
 
 def test_names_short_name_and_category():

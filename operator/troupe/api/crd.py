@@ -154,6 +154,13 @@ PRINTER_COLUMNS = [
     },
     {"name": "Restarts", "type": "integer", "jsonPath": ".status.restarts"},
     {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+    {
+        "name": "Artifacts",
+        "type": "string",
+        "jsonPath": ".status.artifacts.summary",
+        "description": "Inputs fetched and pods whose results are uploaded.",
+        "priority": 1,
+    },
     {"name": "Message", "type": "string", "jsonPath": ".status.message", "priority": 1},
 ]
 
@@ -235,6 +242,21 @@ STATUS_SCHEMA: dict[str, Any] = {
             "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
         },
         "totalPods": {"type": "integer", "description": "Pods the job runs."},
+        "artifacts": {
+            "type": "object",
+            "description": (
+                "spec.artifacts, as it went: inputs (name, uri, objects, bytes, sha256 as "
+                "fetched), outputs per pod (uri, state Uploaded or Failed, files, bytes, the "
+                "manifest's sha256, logs: where they were archived) and a one-line summary."
+            ),
+            "x-kubernetes-preserve-unknown-fields": True,
+            "properties": {
+                "summary": {
+                    "type": "string",
+                    "description": "E.g. `2 in (1.2 MB), 3/3 pods uploaded (4 files, 9.1 MB)`.",
+                }
+            },
+        },
         "startTime": {"type": "string", "description": "When the job first started."},
         "completionTime": {
             "type": "string",

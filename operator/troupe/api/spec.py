@@ -266,6 +266,98 @@ class Scheduling(_Model):
     gang: Gang = Field(default_factory=Gang, description="Gang (all-or-nothing) scheduling.")
 
 
+S3_URI = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\x00-\x1f\x7f]*)?$"
+ABSOLUTE_PATH = r"^/[^\x00-\x1f\x7f:]*$"
+ArtifactKind = Literal["dataset", "code", "model"]
+INPUTS_ROOT = "/troupe/inputs"
+OUTPUT_PATH = "/troupe/output"
+
+
+class Input(_Model):
+    name: str = Field(
+        max_length=63,
+        pattern=DNS_1035_LABEL,
+        description="Name of the input, a DNS-1035 label; env TROUPE_INPUT_<NAME> holds its path.",
+    )
+    kind: ArtifactKind = Field(
+        default="dataset",
+        description=(
+            "dataset or model: files to read. code: training code; its directory is put on "
+            "PYTHONPATH and is the containers' working directory unless they set one."
+        ),
+    )
+    uri: str = Field(
+        max_length=1024,
+        pattern=S3_URI,
+        description="s3://bucket/key of one object, or s3://bucket/prefix/ (ending in /) of many.",
+    )
+    path: str | None = Field(
+        default=None,
+        max_length=1024,
+        pattern=ABSOLUTE_PATH,
+        description=(
+            "Where the input appears in the containers: the file (an object) or the directory "
+            "(a prefix). Default /troupe/inputs/<name>."
+        ),
+    )
+    sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="Expected sha256 of an object input; a mismatch fails the fetch.",
+    )
+    roles: list[str] | None = Field(
+        default=None, description="Roles whose pods get this input. Default: every role."
+    )
+
+    @property
+    def is_prefix(self) -> bool:
+        return self.uri.endswith("/")
+
+    @property
+    def mount_path(self) -> str:
+        return self.path or f"{INPUTS_ROOT}/{self.name}"
+
+
+class Output(_Model):
+    uri: str = Field(
+        max_length=1024,
+        pattern=S3_URI,
+        description=(
+            "s3://bucket/prefix/ that results go under: each pod's output directory to "
+            "<uri>/<pod>/, its containers' logs to <uri>/<pod>/logs/."
+        ),
+    )
+    path: str = Field(
+        default=OUTPUT_PATH,
+        max_length=1024,
+        pattern=ABSOLUTE_PATH,
+        description="Directory the containers write results to (env TROUPE_OUTPUT_DIR).",
+    )
+    roles: list[str] | None = Field(
+        default=None, description="Roles whose pods upload results. Default: every role."
+    )
+    logs: bool = Field(default=True, description="Archive every container's log beside them.")
+
+
+class Artifacts(_Model):
+    secret_name: str = Field(
+        max_length=253,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description=(
+            "Secret in the job's namespace with the store's endpoint, region, accessKey and "
+            "secretKey. Credentials never appear in the spec."
+        ),
+    )
+    inputs: list[Input] = Field(
+        default_factory=list,
+        description="Files fetched before training starts, checksummed; any failure fails the pod.",
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
+    )
+    output: Output | None = Field(
+        default=None, description="Where each pod's results and logs are uploaded when it ends."
+    )
+
+
 class TrainingJobSpec(_Model):
     framework: str = Field(
         default="generic", description="Id of the framework plugin that shapes this job."
@@ -294,6 +386,11 @@ class TrainingJobSpec(_Model):
             "Controller that runs this job. Unset or troupe.dev/trainingjob-controller: "
             "Troupe. Anything else (e.g. kueue.x-k8s.io/multikueue): Troupe leaves it alone."
         ),
+    )
+
+    artifacts: Artifacts | None = Field(
+        default=None,
+        description="Inputs fetched from and results uploaded to an S3-compatible store.",
     )
 
     elastic_replicas: int | None = Field(
@@ -353,6 +450,7 @@ def cross_field_errors(spec: TrainingJobSpec) -> list[FieldError]:
                 errors += _count_errors(rule.policy, rule.count, f"{at}.statusPolicy.{side}")
     errors += _gang_errors(spec)
     errors += _elastic_errors(spec)
+    errors += _artifact_errors(spec, names)
     if spec.status_policy:
         for side in ("success", "failure"):
             rule = getattr(spec.status_policy, side)
@@ -415,16 +513,84 @@ def _elastic_errors(spec: TrainingJobSpec) -> list[FieldError]:
     return errors
 
 
+def _artifact_errors(spec: TrainingJobSpec, names: list[str]) -> list[FieldError]:
+    """Unique input names and paths, roles that exist, no input inside the output directory."""
+    artifacts, at = spec.artifacts, "spec.artifacts"
+    if artifacts is None:
+        return []
+    errors = []
+    output = artifacts.output
+    seen_names: set[str] = set()
+    seen_paths: set[str] = set()
+    for i, item in enumerate(artifacts.inputs):
+        here = f"{at}.inputs[{i}]"
+        if item.name in seen_names:
+            errors.append(FieldError(f"{here}.name", f'duplicate input name "{item.name}"'))
+        path = item.mount_path.rstrip("/")
+        errors += _path_errors(path, f"{here}.path")
+        if path in seen_paths:
+            errors.append(FieldError(f"{here}.path", f"{path} is already another input's path"))
+        elif any(_nested(path, other) for other in seen_paths):
+            errors.append(FieldError(f"{here}.path", f"{path} overlaps another input's path"))
+        if output and _nested(path, output.path.rstrip("/")):
+            errors.append(FieldError(f"{here}.path", "overlaps the output path"))
+        if item.sha256 and item.is_prefix:
+            errors.append(FieldError(f"{here}.sha256", "only for an object, not a prefix"))
+        if not _has_key(item.uri) and not item.is_prefix:
+            errors.append(FieldError(f"{here}.uri", "names a bucket only; end it with /"))
+        seen_names.add(item.name)
+        seen_paths.add(path)
+        errors += _role_refs(item.roles, names, f"{here}.roles")
+    if output:
+        errors += _path_errors(output.path.rstrip("/"), f"{at}.output.path")
+        errors += _role_refs(output.roles, names, f"{at}.output.roles")
+    return errors
+
+
+def _path_errors(path: str, at: str) -> list[FieldError]:
+    """A path of its own: not the root, no . or .. segments that would climb out of it."""
+    if not path:
+        return [FieldError(at, "must not be /")]
+    if any(part in (".", "..") for part in path.split("/")):
+        return [FieldError(at, f"{path} has a . or .. segment")]
+    return []
+
+
+def _nested(a: str, b: str) -> bool:
+    """One path is the other or inside it."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _has_key(uri: str) -> bool:
+    return bool(uri.removeprefix("s3://").partition("/")[2])
+
+
+def _role_refs(roles: list[str] | None, names: list[str], at: str) -> list[FieldError]:
+    return [
+        FieldError(f"{at}[{k}]", f'no role named "{role}"')
+        for k, role in enumerate(roles or [])
+        if role not in names
+    ]
+
+
 def _count_errors(policy: str, count: int | None, at: str) -> list[FieldError]:
     if policy in COUNTED_POLICIES and count is None:
         return [FieldError(f"{at}.count", f"policy {policy} needs a count")]
     return []
 
 
+PATTERN_MEANINGS = {
+    DNS_1035_LABEL: "a DNS-1035 label (a-z, 0-9, '-')",
+    S3_URI: "an s3://bucket/key URI (bucket: 3-63 of a-z, 0-9, '.', '-'; no control characters)",
+    ABSOLUTE_PATH: "an absolute path without ':' or control characters",
+}
+
+
 def _field_error(error: dict) -> FieldError:
     path = "spec"
     for part in error["loc"]:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == DNS_1035_LABEL:
-        return FieldError(path, f"{error['input']!r} is not a DNS-1035 label (a-z, 0-9, '-')")
+    if error["type"] == "string_pattern_mismatch":
+        if explained := PATTERN_MEANINGS.get(error["ctx"]["pattern"]):
+            return FieldError(path, f"{error['input']!r} is not {explained}")
     return FieldError(path, error["msg"])

@@ -1,6 +1,7 @@
 """`troupe`: a small kubectl companion for TrainingJobs.
 
-get, describe, dag, logs, submit (validated locally first, with the webhook's rules), delete.
+get, describe, dag, logs, submit (validated locally first, with the webhook's rules), delete;
+and `artifacts fetch|upload`, the commands of the containers that move a job's files.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from troupe.cli.artifacts import add_commands as add_artifact_commands
 from troupe.cli.dag import cmd_dag
 from troupe.cli.logs import cmd_logs
 from troupe.cli.show import cmd_describe, cmd_get
@@ -53,6 +55,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     logs.add_argument("--role")
     logs.add_argument("-f", "--follow", action="store_true")
     command("submit", cmd_submit, "validate locally, then create or update").add_argument("file")
+    add_artifact_commands(command)
     args = parser.parse_args(argv)
     for name in GLOBAL_FLAGS:
         setattr(args, name, getattr(args, name, None))

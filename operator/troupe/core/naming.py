@@ -19,6 +19,7 @@ GENERATION_LABEL = "troupe.dev/restart-generation"
 FRAMEWORK_LABEL = "troupe.dev/framework"
 JOINED_LABEL = "troupe.dev/joined-generation"  # membership generation a pod joined at
 RENDEZVOUS_LABEL = "troupe.dev/rendezvous"  # the rendezvous store's pods (not instances)
+LOGS_ANNOTATION = "troupe.dev/logs"  # where the operator archived a finished pod's logs
 
 MAX_HOSTNAME = 63  # a pod hostname is a DNS label
 

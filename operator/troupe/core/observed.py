@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from troupe.core import naming
+from troupe.core import artifacts, naming
+from troupe.core.artifacts import Report
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,9 @@ class Instance:
     last_exit_code: int | None = None  # of the last container exit the kubelet restarted
     stuck_reason: str = ""  # a container that cannot start: ErrImageNeverPull, ...
     stuck_message: str = ""  # the kubelet's words for it (they name the image)
+    fetched: Report | None = None  # what the inputs' fetcher said when it ended
+    uploaded: Report | None = None  # what the results' uploader said when it ended
+    logs: str = ""  # where the operator archived the containers' logs, or why it could not
 
     @property
     def finished(self) -> bool:
@@ -65,7 +69,24 @@ def instance_from_pod(pod: Mapping) -> Instance:
         last_exit_code=_last_exit_code(containers),
         stuck_reason=stuck_reason,
         stuck_message=stuck_message,
+        fetched=_report(status, artifacts.FETCH),
+        uploaded=_report(status, artifacts.UPLOAD),
+        logs=(meta.get("annotations") or {}).get(naming.LOGS_ANNOTATION, ""),
     )
+
+
+def _report(status: Mapping, container: str) -> Report | None:
+    """The artifact container's termination message: of its current run, else of its last
+    one (an init container the kubelet retries under OnFailure)."""
+    for c in status.get("initContainerStatuses") or []:
+        if c.get("name") == container:
+            for state in (c.get("state"), c.get("lastState")):
+                terminated = (state or {}).get("terminated") or {}
+                if terminated:
+                    return artifacts.read_report(
+                        terminated.get("message") or "", terminated.get("exitCode")
+                    )
+    return None
 
 
 # Waiting reasons of the kubelet that no wait will cure: the image is absent, cannot be

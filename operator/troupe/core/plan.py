@@ -34,6 +34,8 @@ class Plan:
     status_patches: list[tuple[str, str, str, dict]] = field(default_factory=list)
     status: dict = field(default_factory=dict)  # the complete desired status
     events: list[Event] = field(default_factory=list)
+    # the logs to archive (reconcile/results.py LogArchive): the kube layer's to do
+    archive_logs: list = field(default_factory=list)
     delete_job: bool = False
     requeue_after: float | None = None  # seconds until a time-based rule fires
 

@@ -1,7 +1,8 @@
 """Manifests of the job's children: a headless Service per role and a Pod per instance.
 
 Hooks run in the order fixed in framework.py: Troupe's env, the framework's
-`instance_env`, then `adjust_pod`; env a user set in the template wins over both.
+`instance_env`, then `adjust_pod`; env a user set in the template wins over both. The
+artifact containers and volumes (artifacts.py) come last, so they reach every container.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import copy
 
 from troupe.api.spec import RestartPolicy
-from troupe.core import naming
+from troupe.core import artifacts, naming
 from troupe.core.framework import Framework, InstanceContext, JobContext
 
 # Troupe decides about failed pods for Never and ExitCode, so the kubelet must not retry.
@@ -110,7 +111,8 @@ def render_pod(ctx: InstanceContext, framework: Framework) -> dict:
     }
     _add_env(pod, troupe_env(ctx))
     _add_env(pod, framework.instance_env(ctx))
-    return framework.adjust_pod(ctx, pod)
+    pod = framework.adjust_pod(ctx, pod)
+    return artifacts.add_artifacts(pod, job.spec.artifacts, ctx.role)
 
 
 def _add_env(pod: dict, env: dict[str, str]) -> None:

@@ -9,6 +9,7 @@ from troupe.core.jobview import JobView
 from troupe.core.observed import Instance
 from troupe.core.plan import Plan, deletion_events
 from troupe.core.reconcile.cleanup import cleanup
+from troupe.core.reconcile.results import artifact_status
 from troupe.core.reconcile.ttl import apply_ttl
 
 
@@ -19,6 +20,8 @@ def finished(
     status["conditions"] = [
         {**c, "observedGeneration": job.generation} for c in stored.get("conditions") or []
     ]
+    if recorded := artifact_status(spec.artifacts, stored, instances):
+        status["artifacts"] = recorded
     result = Plan(status=status)
     result.deletes = cleanup(spec, instances)
     result.events = deletion_events(result.deletes)

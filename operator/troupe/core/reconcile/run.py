@@ -10,6 +10,7 @@ from troupe.core.reconcile.create import create
 from troupe.core.reconcile.deadline import deadline
 from troupe.core.reconcile.membership import elastic_step
 from troupe.core.reconcile.restart import delete_strays, recreate, restart_job
+from troupe.core.reconcile.results import archives_due, fetch_failure, hold_for_logs
 from troupe.core.reconcile.state import Pass
 from troupe.core.reconcile.status import finish_status
 from troupe.core.reconcile.verdict import finished_verdict, progress_verdict
@@ -26,7 +27,9 @@ def run(p: Pass) -> Plan:
     restarting = {i.role for i in retries}
 
     limit = p.spec.run_policy.backoff_limit
-    verdict = deadline(p) or backoff(limit, p.settled + in_place, retries, live)
+    verdict = (
+        fetch_failure(p, live) or deadline(p) or backoff(limit, p.settled + in_place, retries, live)
+    )
     if verdict is None:
         whole_job = [i for i in retries if outcomes[i.name] is Outcome.RESTART_JOB]
         if whole_job:
@@ -46,6 +49,8 @@ def run(p: Pass) -> Plan:
         delete_strays(p)
         create(p, ctx, states)
         verdict = progress_verdict(p, states, restarting)
+    p.result.archive_logs = archives_due(p, verdict)
+    verdict = hold_for_logs(p, verdict, p.result.archive_logs)
     total_restarts = p.settled + sum(i.container_restarts for i in live)
     finish_status(p, verdict, states, total_restarts)
     return p.result

@@ -7,6 +7,7 @@ import collections
 
 from troupe.core.plan import Event, Verdict, phase_events
 from troupe.core.reconcile.cleanup import cleanup
+from troupe.core.reconcile.results import artifact_status
 from troupe.core.reconcile.state import Pass
 from troupe.core.reconcile.ttl import apply_ttl
 from troupe.core.reconcile.verdict import stuck_pods
@@ -51,6 +52,8 @@ def finish_status(p: Pass, verdict: Verdict, states: dict[str, RoleState], resta
         status["stuckPods"] = stuck
     if p.gang:
         status["gang"] = p.gang
+    if recorded := artifact_status(p.spec.artifacts, stored, p.instances):
+        status["artifacts"] = recorded
     if p.elastic:
         status.update(p.elastic.status)
     if finished:
