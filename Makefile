@@ -7,8 +7,8 @@ KUBECONFIG_PATH ?= $(CACHE)/kubeconfig
 PYTEST_ARGS ?=
 # Training images for the real node (hack/images): `make test` needs these, `make
 # test-examples` every one.
-IMAGES ?= base pytorch mpi xgboost
-ALL_IMAGES := base pytorch mpi xgboost jax tensorflow paddle
+IMAGES ?= base pytorch mpi xgboost operator
+ALL_IMAGES := base pytorch mpi xgboost jax tensorflow paddle operator
 CI_EXAMPLES ?= generic,pytorch,mpi,xgboost
 NODE_SOCK ?= /run/troupe-node/$(or $(TROUPE_CLUSTER),troupe)/containerd.sock
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import oci, pylayer, rootfs
-from .catalog import ENV, Image
+from .catalog import ENV, SOURCES, Image
 
 HERE = Path(__file__).parent
 CACHE = Path(os.environ.get("TROUPE_IMAGE_CACHE", Path.home() / ".cache/troupe/images"))
@@ -115,10 +115,40 @@ def pip_layers(image: Image) -> list[oci.Blob]:
     ]
 
 
+def _tree_text(root: Path) -> str:
+    """Every .py file under root, with its path: what a source layer is made of."""
+    files = sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
+    return "".join(f"{p.relative_to(root)}\0{p.read_text()}\0" for p in files)
+
+
+def source_layer(image: Image) -> oci.Blob:
+    """Troupe's own packages, copied as they are in the repo, and its two commands."""
+
+    def make(root: Path) -> None:
+        for package, directory in SOURCES.items():
+            skip = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(directory, root / pylayer.DIST / package, ignore=skip)
+        bin_dir = root / "usr/local/bin"
+        bin_dir.mkdir(parents=True)
+        commands = {"troupe": "troupe.cli.main", "troupe-operator": "troupe.__main__"}
+        for command, module in commands.items():
+            script = bin_dir / command
+            script.write_text(
+                f"#!{pylayer.IMAGE_PYTHON}\nimport sys\nfrom {module} import main\n"
+                "sys.exit(main())\n"
+            )
+            script.chmod(0o755)
+        pylayer.compile_tree(root)
+
+    key = _key(_source("oci", "pylayer"), *(_tree_text(d) for d in SOURCES.values()))
+    return layer(f"{image.name}-source", key, make)
+
+
 def image_key(image: Image) -> str:
     sources = _source(*sorted(p.stem for p in HERE.glob("*.py")))
     requirements = image.requirement_file.read_text() if image.requirements else ""
-    return _key(sources, repr(image), requirements, rootfs.recipe(image.apt))
+    own = "".join(_tree_text(d) for d in SOURCES.values()) if image.source else ""
+    return _key(sources, repr(image), requirements, rootfs.recipe(image.apt), own)
 
 
 def build(image: Image) -> Path:
@@ -134,7 +164,9 @@ def build(image: Image) -> Path:
         layers.append(apt_layer(image, layers[0]))
     if image.requirements:
         layers += pip_layers(image)
-    config = oci.Config(env=ENV + image.env, cmd=("python3",))
+    if image.source:
+        layers.append(source_layer(image))
+    config = oci.Config(env=ENV + image.env, cmd=image.cmd)
     partial = archive.with_suffix(".partial")
     with open(partial, "wb") as out:
         oci.write_image(out, image.ref, layers, config)

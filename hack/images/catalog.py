@@ -5,7 +5,11 @@ from pathlib import Path
 
 from .pylayer import canonical
 
-REQUIREMENTS = Path(__file__).resolve().parents[2] / "tests/contract/requirements"
+REPO = Path(__file__).resolve().parents[2]
+REQUIREMENTS = REPO / "tests/contract/requirements"
+OWN_REQUIREMENTS = Path(__file__).resolve().parent / "requirements"  # images of Troupe itself
+# The project's packages, as the operator image installs them (package -> source directory)
+SOURCES = {"troupe": REPO / "operator/troupe", "troupe_frameworks": REPO / "frameworks"}
 REGISTRY = "localhost/troupe"
 ENV = (
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -31,13 +35,19 @@ class Image:
     split: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
     env: tuple[str, ...] = ()
+    source: bool = False  # Troupe's own packages on top (the operator image), tag: its version
+    cmd: tuple[str, ...] = ("python3",)
 
     @property
     def requirement_file(self) -> Path:
+        if self.source:
+            return OWN_REQUIREMENTS / f"{self.requirements}.txt"
         return REQUIREMENTS / f"{self.requirements}.txt"
 
     @property
     def tag(self) -> str:
+        if self.source:
+            return project_version()
         if not self.requirements:
             return "bookworm"
         for line in self.requirement_file.read_text().splitlines():
@@ -67,5 +77,13 @@ IMAGES = {
             apt=("openmpi-bin", "openssh-server", "openssh-client"),
             env=("OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"),
         ),
+        # the operator and its CLI; the artifact containers of a job's pods run it
+        Image("operator", "operator", "kopf", source=True, cmd=("troupe-operator",)),
     )
 }
+
+
+def project_version() -> str:
+    import tomllib
+
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]

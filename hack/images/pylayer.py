@@ -70,6 +70,10 @@ def _fix_shebangs(bin_dir: Path) -> None:
             script.write_bytes(b"#!" + IMAGE_PYTHON.encode() + sep + rest)
 
 
+def compile_tree(root: Path) -> None:
+    _compile(root)
+
+
 def _compile(root: Path) -> None:
     """Hash-checked bytecode: valid whatever the mtime, and no compile at every container start.
 

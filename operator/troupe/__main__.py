@@ -11,7 +11,7 @@ import os
 import kopf
 from kubernetes import client, config
 
-from troupe.core import kueue
+from troupe.core import artifacts, kueue
 from troupe.core.children import ChildCache
 from troupe.kube import handlers
 from troupe.kube.adapter import DEFAULT_CONCURRENCY, Adapter, served, status_threads
@@ -96,6 +96,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="queue jobs labelled kueue.x-k8s.io/queue-name through Kueue Workloads; auto: "
         "when the API server serves Kueue's Workload CRD at startup",
     )
+    parser.add_argument(
+        "--artifacts-image",
+        default=os.environ.get("TROUPE_ARTIFACTS_IMAGE", artifacts.IMAGE),
+        help="image of the containers that fetch a job's inputs and upload its results "
+        "(`troupe artifacts`): the operator's own",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -156,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     cache = ChildCache()
+    artifacts.IMAGE = args.artifacts_image
     workers = JobWorkers(
         Adapter(api, args.api_concurrency),
         cache,

@@ -10,6 +10,9 @@ from pathlib import Path
 
 from support.cluster import REPO
 
+# The operator image hack/images builds and `make images` loads into the real node
+ARTIFACTS_IMAGE = "localhost/troupe/operator:0.1.0"
+
 
 def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> str:
     out = subprocess.run(
@@ -34,6 +37,7 @@ class OperatorProcess:
 
     def start(self) -> None:
         env = dict(os.environ, KUBECONFIG=self.kubeconfig, TROUPE_RESYNC_SECONDS="2")
+        env.setdefault("TROUPE_ARTIFACTS_IMAGE", ARTIFACTS_IMAGE)  # hack/images: operator
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "troupe", "--metrics-port", "0", "--liveness", "", *self.args],

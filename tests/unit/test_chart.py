@@ -56,6 +56,7 @@ NAMESPACED_RULES = {
     ("troupe.dev", "trainingjobs"): {"get", "list", "watch", "delete"},
     ("troupe.dev", "trainingjobs/status"): {"get", "patch", "update"},
     ("", "pods"): {"get", "list", "watch", "create", "delete", "patch"},
+    ("", "pods/log"): {"get"},  # archived beside a job's results
     ("", "services"): {"get", "list", "watch", "create", "delete"},
     ("", "configmaps"): {"get", "list", "watch", "create", "delete", "patch"},
     ("apps", "deployments"): {"get", "create", "delete"},

@@ -58,6 +58,9 @@ The rules the operator needs in every namespace it watches, and nothing more:
   resources: ["pods", "configmaps"]
   verbs: ["get", "list", "watch", "create", "delete", "patch"]
 - apiGroups: [""]
+  resources: ["pods/log"]  # archived beside a job's results (spec.artifacts.output.logs)
+  verbs: ["get"]
+- apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "delete"]
 - apiGroups: ["apps"]

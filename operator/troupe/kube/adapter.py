@@ -241,6 +241,28 @@ class Adapter:
             metrics.API_ERRORS.labels("patch", kind.lower()).inc()
             raise
 
+    # --- log archives (kube/logarchive.py) --------------------------------------------
+
+    async def read_secret(self, namespace: str, name: str) -> dict[str, str]:
+        """A Secret's data, decoded."""
+        import base64
+
+        secret = await self._call("GET", _path("v1", "secrets", namespace, name), lane="status")
+        return {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+
+    async def pod_log(self, namespace: str, pod: str, container: str, limit: int) -> bytes:
+        """A container's log as the kubelet keeps it, at most `limit` bytes."""
+        path = _path("v1", "pods", namespace, pod) + "/log"
+        query = {"container": container, "limitBytes": str(limit)}
+
+        def call() -> bytes:
+            return self._send("GET", path, None, query, _JSON)
+
+        return await asyncio.wrap_future(self._status_pool.submit(call, priority=1))
+
+    async def annotate_pod(self, namespace: str, pod: str, annotations: dict[str, str]) -> None:
+        await self._patch(namespace, "Pod", pod, {"metadata": {"annotations": annotations}})
+
     # --- single objects ------------------------------------------------------------------
 
     async def _create(self, namespace: str, manifest: dict) -> Refusal | None:

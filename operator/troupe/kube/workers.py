@@ -25,6 +25,7 @@ from troupe.core.planner import JobView, plan
 from troupe.core.queueing import Decision, queue_of
 from troupe.core.throttle import ProgressPace
 from troupe.kube.adapter import DEFAULT_CONCURRENCY, Adapter, Refusal
+from troupe.kube.logarchive import LogArchiver
 from troupe.runtime import metrics, priority
 from troupe.runtime.priority import PrioritySemaphore
 
@@ -52,6 +53,7 @@ class JobWorkers:
         max_passes: int = 8 * DEFAULT_CONCURRENCY,  # as __main__ sets it
     ):
         self.adapter = adapter
+        self.archiver = LogArchiver(adapter)
         self.children = children
         self.period = period
         # progress (pod counts, role breakdown) still this long is written; it is what people
@@ -266,6 +268,7 @@ class _Worker:
                 for type_, reason, message in coalesce(result.events, self.owner.normal_events)
             )
         )
+        self.owner.archiver.submit(namespace, result.archive_logs)
         if result.delete_job:
             await self.owner.adapter.delete_job(namespace, name)
         if refused:  # try again, less and less often, as after a failed pass

@@ -151,7 +151,9 @@ def write_file(s3, bucket: str, key: str, path: str) -> None:
     s3.fput_object(bucket, key, path, part_size=PART, num_parallel_uploads=1)
 
 
-def write_bytes(s3, bucket: str, key: str, data: bytes) -> None:
+def write_bytes(
+    s3, bucket: str, key: str, data: bytes, content_type: str = "application/json"
+) -> None:
     import io
 
-    s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type="application/json")
+    s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)
