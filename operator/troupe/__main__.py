@@ -102,6 +102,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="image of the containers that fetch a job's inputs and upload its results "
         "(`troupe artifacts`): the operator's own",
     )
+    parser.add_argument(
+        "--artifacts-endpoint",
+        default=os.environ.get("TROUPE_ARTIFACTS_ENDPOINT", ""),
+        help="the store as the operator reaches it, where that is not the endpoint in a job's "
+        "Secret (an operator run outside the cluster): logs are archived there",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -171,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         normal_events=args.events == "all",
         max_passes=8 * args.api_concurrency,  # enough passes to keep every API slot busy
     )
+    workers.archiver.endpoint = args.artifacts_endpoint
     handlers.install(
         workers,
         ChildWatch(api, args.namespace, cache, workers.child_changed),

@@ -38,6 +38,7 @@ class OperatorProcess:
     def start(self) -> None:
         env = dict(os.environ, KUBECONFIG=self.kubeconfig, TROUPE_RESYNC_SECONDS="2")
         env.setdefault("TROUPE_ARTIFACTS_IMAGE", ARTIFACTS_IMAGE)  # hack/images: operator
+        env.setdefault("TROUPE_ARTIFACTS_ENDPOINT", "http://127.0.0.1:7070")  # hack/store.sh
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "troupe", "--metrics-port", "0", "--liveness", "", *self.args],

@@ -189,6 +189,50 @@ def upload(directory: str, prefix_uri: str) -> dict:
     }
 
 
+LOCAL_STORE_ENV = Path.home() / ".kwok/clusters/troupe/store/env"  # hack/store.sh writes it
+
+
+def store_env(env_file: str | None) -> dict[str, str]:
+    """TROUPE_STORE_* from the environment, else from an env file (the local store's)."""
+    env = dict(os.environ)
+    path = Path(env_file) if env_file else LOCAL_STORE_ENV
+    if not env.get("TROUPE_STORE_ENDPOINT") and path.exists():
+        for line in path.read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key.startswith("TROUPE_STORE_"):
+                env[key.strip()] = value.strip()
+    return env
+
+
+def cmd_cp(args) -> int:
+    """Copy a local file to s3://bucket/key or back (the bucket is made if need be)."""
+    try:
+        s3 = store.client(store.Credentials.from_env(store_env(args.env_file)))
+        if args.source.startswith("s3://") == args.dest.startswith("s3://"):
+            raise store.StoreError("one of SOURCE and DEST must be s3://bucket/key, not both")
+        if args.dest.startswith("s3://"):
+            bucket, key = store.split_uri(args.dest)
+            if not key or key.endswith("/"):
+                key += Path(args.source).name
+            if not s3.bucket_exists(bucket):
+                s3.make_bucket(bucket)
+            store.write_file(s3, bucket, key, args.source)
+            print(f"s3://{bucket}/{key} sha256 {store.file_sha256(args.source)}")
+        else:
+            bucket, key = store.split_uri(args.source)
+            target = Path(args.dest)
+            if target.is_dir():
+                target = target / key.rsplit("/", 1)[-1]
+            size, digest = _download(s3, bucket, key, target, None, args.source)
+            print(f"{target} {size} bytes sha256 {digest}")
+    except Exception as exc:
+        uri = args.dest if args.dest.startswith("s3://") else args.source
+        message = exc if isinstance(exc, store.StoreError) else store.describe(exc, uri)
+        print(f"troupe artifacts cp: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def add_commands(command) -> None:
     """`troupe artifacts fetch|upload` on the main parser (`command` adds a subcommand)."""
     artifacts = command("artifacts", None, "the artifact containers' commands (in pods)")
@@ -200,3 +244,8 @@ def add_commands(command) -> None:
     up.add_argument("--dir", required=True)
     up.add_argument("--to", required=True)
     up.set_defaults(fn=cmd_upload, local=True)
+    cp = sub.add_parser("cp", help="copy a file to or from the store (SOURCE DEST, one s3://)")
+    cp.add_argument("source")
+    cp.add_argument("dest")
+    cp.add_argument("--env-file", help=f"TROUPE_STORE_* settings (default {LOCAL_STORE_ENV})")
+    cp.set_defaults(fn=cmd_cp, local=True)

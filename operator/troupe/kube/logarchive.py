@@ -27,6 +27,7 @@ class LogArchiver:
 
     def __init__(self, adapter: Adapter):
         self.adapter = adapter
+        self.endpoint = ""  # instead of the Secret's (an operator outside the cluster)
         self.running: dict[tuple[str, str], asyncio.Task] = {}
 
     def submit(self, namespace: str, archives: list[LogArchive]) -> None:
@@ -54,7 +55,7 @@ class LogArchiver:
         """Every container's log to <uri><container>.log; the URI, once all are there."""
         secret = await self.adapter.read_secret(namespace, archive.secret)
         creds = store.Credentials(
-            endpoint=secret.get("endpoint", ""),
+            endpoint=self.endpoint or secret.get("endpoint", ""),
             access_key=secret.get("accessKey", ""),
             secret_key=secret.get("secretKey", ""),
             region=secret.get("region") or "us-east-1",
