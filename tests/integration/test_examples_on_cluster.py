@@ -18,7 +18,8 @@ from support.kubelet import finish_pod
 from support.operator import kubectl
 from support.waiting import wait_for
 
-EXAMPLES = sorted((REPO / "examples").glob("*/*.yaml"))
+# examples/artifacts needs its inputs in the store first: test_real_artifacts.py runs it
+EXAMPLES = sorted(p for p in (REPO / "examples").glob("*/*.yaml") if p.parent.name != "artifacts")
 
 
 def _job_name(path: Path) -> str:

@@ -19,7 +19,8 @@ from support.jobs import apply
 from support.realnode import NODE_NAME, logs, pin, require
 from support.waiting import wait_for
 
-EXAMPLES = sorted((REPO / "examples").glob("*/*.yaml"))
+# examples/artifacts needs its inputs in the store first: test_real_artifacts.py runs it
+EXAMPLES = sorted(p for p in (REPO / "examples").glob("*/*.yaml") if p.parent.name != "artifacts")
 CHOSEN = os.environ.get("TROUPE_EXAMPLES", "all")
 
 

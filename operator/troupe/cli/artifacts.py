@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import signal
 import sys
 import tarfile
@@ -62,7 +63,7 @@ def cmd_fetch(args) -> int:
         seconds = time.monotonic() - started
         print(f"fetched {item['name']}: {record['bytes']} bytes in {seconds:.1f}s", flush=True)
         fetched.append(record)
-    report({"inputs": fetched})
+    report({"inputs": fetched, "peakRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
     return 0
 
 
