@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The interpreter Studio's model builds run in (troupe_studio.domain.torch_build): the contract
-# torch venv (hack/contract-deps.sh torch) plus onnx and onnxscript for torch.onnx.export.
+# torch venv (hack/contract-deps.sh torch) plus onnx and onnxscript for torch.onnx.export and pydantic for the graph checks.
 #
 # A small venv of its own under $TROUPE_STUDIO_CACHE (default ~/.cache/troupe/studio), named
 # torch-<hash of the torch requirements and the pins below>, that sees the contract venv's
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-pins=(onnx==1.23.2 onnxscript==0.7.2)
+pins=(onnx==1.23.2 onnxscript==0.7.2 pydantic==2.14.4)
 contract="${TROUPE_CONTRACT_CACHE:-$HOME/.cache/troupe/contract}"
 cache="${TROUPE_STUDIO_CACHE:-$HOME/.cache/troupe/studio}"
 req="$root/tests/contract/requirements/torch.txt"
