@@ -118,15 +118,15 @@ def _name_issues(graph: Graph) -> list[Issue]:
 
 
 def _id_issues(graph: Graph, issues: list[Issue]) -> dict[str, str]:
-    """Checks input names and node ids; returns id -> 'input' | 'node'."""
+    """Checks input names and node ids; returns id -> 'an input' | 'a node'."""
     seen: dict[str, str] = {}
-    entries = [(f"inputs[{i}].name", x.name, "input") for i, x in enumerate(graph.inputs)]
-    entries += [(f"nodes[{i}].id", n.id, "node") for i, n in enumerate(graph.nodes)]
+    entries = [(f"inputs[{i}].name", x.name, "an input") for i, x in enumerate(graph.inputs)]
+    entries += [(f"nodes[{i}].id", n.id, "a node") for i, n in enumerate(graph.nodes)]
     for at, ident, kind in entries:
         if not ID.match(ident):
             issues.append(Issue(at, f"{ident[:80]!r} is not a valid id: {ID_RULE}"))
         elif ident in seen:
-            issues.append(Issue(at, f"duplicate id {ident!r} (already an {seen[ident]})"))
+            issues.append(Issue(at, f"duplicate id {ident!r} (already {seen[ident]})"))
         else:
             seen[ident] = kind
     for i, x in enumerate(graph.inputs):
@@ -153,7 +153,7 @@ def _edge_issues(graph: Graph, ids: dict[str, str]) -> list[Issue]:
             issues.append(Issue(f"{at}.from", f"{e.source!r} is no node id or input name"))
         if e.to not in ids:
             issues.append(Issue(f"{at}.to", f"{e.to!r} is no node id"))
-        elif ids[e.to] == "input":
+        elif ids[e.to] == "an input":
             issues.append(Issue(f"{at}.to", f"{e.to!r} is a model input; edges end at nodes"))
         if (e.source, e.to, e.port) in seen:
             issues.append(Issue(at, f"duplicate edge {e.source} -> {e.to}"))
@@ -165,7 +165,7 @@ def _edge_issues(graph: Graph, ids: dict[str, str]) -> list[Issue]:
                 )
             ports[e.to].add(e.port)
     for j, out in enumerate(graph.outputs):
-        if ids.get(out) != "node":
+        if ids.get(out) != "a node":
             issues.append(Issue(f"outputs[{j}]", f"{out!r} is no node id"))
     if len(set(graph.outputs)) != len(graph.outputs):
         issues.append(Issue("outputs", "lists a node twice"))

@@ -17,6 +17,7 @@ import re
 import sys
 import time
 import types
+from collections.abc import Mapping
 from typing import Any
 
 from troupe_studio.domain.graph import Graph, validate_graph
@@ -46,6 +47,11 @@ def build_request(
 ) -> str:
     """The JSON the runner reads: the graph, user layer sources by file name, ONNX target."""
     return json.dumps({"graph": graph, "user_layers": user_layers or {}, "onnx_path": onnx_path})
+
+
+def torch_python(environ: Mapping[str, str]) -> str:
+    """The interpreter to build with: TROUPE_STUDIO_TORCH_PYTHON, else this one."""
+    return environ.get("TROUPE_STUDIO_TORCH_PYTHON") or sys.executable
 
 
 def runner_command(python: str) -> list[str]:
