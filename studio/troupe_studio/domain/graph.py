@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -67,18 +68,24 @@ class Graph(_Model):
         return {n: [s for _, _, s in sorted(v)] for n, v in into.items()}
 
     def order(self) -> list[str]:
-        """Node ids, each after every node it reads (the graph is acyclic once validated)."""
+        """Node ids, each after every node it reads (Kahn's algorithm, declared order kept)."""
         inputs = self.node_inputs()
-        done: set[str] = {i.name for i in self.inputs}
+        waiting = {n: sum(1 for s in srcs if s in inputs) for n, srcs in inputs.items()}
+        readers: dict[str, list[str]] = {}
+        for n, srcs in inputs.items():
+            for s in srcs:
+                readers.setdefault(s, []).append(n)
+        ready = deque(n.id for n in self.nodes if waiting[n.id] == 0)
         order: list[str] = []
-        pending = [n.id for n in self.nodes]
-        while pending:
-            ready = [n for n in pending if all(s in done for s in inputs[n])]
-            if not ready:
-                raise ValueError(f"cycle among {pending}")
-            order += ready
-            done.update(ready)
-            pending = [n for n in pending if n not in done]
+        while ready:
+            node = ready.popleft()
+            order.append(node)
+            for r in readers.get(node, []):
+                waiting[r] -= 1
+                if waiting[r] == 0:
+                    ready.append(r)
+        if len(order) != len(inputs):
+            raise ValueError(f"cycle among {sorted(set(inputs) - set(order))}")
         return order
 
 
@@ -175,6 +182,10 @@ def _edge_issues(graph: Graph, ids: dict[str, str]) -> list[Issue]:
 def _layer_issues(graph: Graph, catalog: Mapping[str, LayerType]) -> list[Issue]:
     issues = []
     inputs = graph.node_inputs()
+    node_ports: dict[str, list[int]] = {}
+    for e in graph.edges:
+        if e.port is not None:
+            node_ports.setdefault(e.to, []).append(e.port)
     for i, node in enumerate(graph.nodes):
         at = f"nodes[{i}]"
         if node.layer.startswith(VIEW_PREFIX):
@@ -200,7 +211,7 @@ def _layer_issues(graph: Graph, catalog: Mapping[str, LayerType]) -> list[Issue]
             issues.append(
                 Issue(f"{at}", f"node {node.id!r}: {layer.name} takes {want} inputs, has {n}")
             )
-        ports = sorted(e.port for e in graph.edges if e.to == node.id and e.port is not None)
+        ports = sorted(node_ports.get(node.id, []))
         if ports and ports != list(range(n)):
             issues.append(
                 Issue(f"{at}", f"node {node.id!r}: ports must be 0..{n - 1} (got {ports})")

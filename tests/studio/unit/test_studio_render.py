@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # hack/ lives outside the package
 from hack.images.catalog import IMAGES  # noqa: E402
-from troupe.api.spec import TrainingJobSpec, validate_spec
+from troupe.api.spec import validate_spec
 from troupe_studio.domain.render import (
     DEFAULT_IMAGES,
     RunArtifacts,
@@ -21,7 +21,6 @@ from troupe_studio.domain.render import (
     validate_task,
 )
 
-HAS_ARTIFACTS = "artifacts" in TrainingJobSpec.model_fields
 ROLES = {
     "pytorch": [{"name": "master"}, {"name": "worker", "replicas": 2, "gpu": 1}],
     "tensorflow": [{"name": "chief"}, {"name": "worker", "replicas": 2}, {"name": "ps"}],
@@ -67,7 +66,6 @@ def test_every_framework_renders_a_valid_spec(framework):
     assert container["image"] == DEFAULT_IMAGES[framework]
 
 
-@pytest.mark.skipif(not HAS_ARTIFACTS, reason="spec.artifacts is not in troupe.api.spec yet")
 def test_artifacts_validate_as_the_operator_reads_them():
     spec, errors = validate_spec(render_job(task(), 7, "team-a", ARTIFACTS)["spec"])
     assert errors == []
