@@ -13,6 +13,7 @@ and gets no fixes. It needs onnxscript, which hack/studio-deps.sh installs besid
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -282,30 +283,51 @@ def _forward_issue(i: int, node, xs, exc: Exception) -> Issue:
 
 
 def _export(torch, model, args, graph: Graph, path: str):
+    """ONNX with a symbolic batch dimension where the input declares one; static if that fails."""
+    batch = torch.export.Dim("batch", min=1)
+    dynamic = tuple({0: batch} if x.shape[0] in (-1, None) else None for x in graph.inputs)
+    attempts = [dynamic, None] if any(dynamic) else [None]
+    for shapes in attempts:
+        try:
+            program = _onnx_program(torch, model, args, graph, shapes)
+        except Exception as exc:  # the exporter's own limits (an op it cannot translate)
+            issue = Issue("onnx", f"export failed: {_export_reason(exc)}")
+            continue
+        program.save(path, external_data=False)
+        opset = next((o.version for o in program.model_proto.opset_import if o.domain == ""), None)
+        info = {
+            "path": path,
+            "bytes": os.path.getsize(path),
+            "exporter": "dynamo",
+            "opset": opset,
+            "dynamic_batch": shapes is not None,
+        }
+        return info, None
+    return None, issue
+
+
+def _export_reason(exc: Exception) -> str:
+    """The exporter's message is a page of advice; keep its summary line."""
+    lines = [ln.strip() for ln in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines()]
+    summary = next((ln for ln in lines if ln.startswith("<class ")), None)
+    return summary or next((ln for ln in lines if ln), type(exc).__name__)[:500]
+
+
+def _onnx_program(torch, model, args, graph: Graph, dynamic_shapes):
     import warnings
 
-    names = [x.name for x in graph.inputs]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            program = torch.onnx.export(
-                model,
-                args,
-                dynamo=True,
-                input_names=names,
-                output_names=list(graph.outputs),
-                external_data=False,
-                verbose=False,
-            )
-            program.save(path, external_data=False)
-    except Exception as exc:  # the exporter's own limits (an op it cannot translate)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, Issue("onnx", f"export failed: {type(exc).__name__}: {first}")
-    import os
-
-    opset = next((o.version for o in program.model_proto.opset_import if o.domain == ""), None)
-    info = {"path": path, "bytes": os.path.getsize(path), "exporter": "dynamo", "opset": opset}
-    return info, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.onnx.export(
+            model,
+            args,
+            dynamo=True,
+            input_names=[x.name for x in graph.inputs],
+            output_names=list(graph.outputs),
+            dynamic_shapes=None if dynamic_shapes is None else (dynamic_shapes,),  # *inputs
+            external_data=False,
+            verbose=False,
+        )
 
 
 def _sample(torch, shape: list[int | None], dtype: str):

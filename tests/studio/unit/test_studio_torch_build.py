@@ -42,12 +42,13 @@ def test_cnn_builds_runs_and_exports_onnx(tmp_path):
     assert report["outputs"] == {"soft": [2, 10]}
     # conv1 8*9+8, bn1 2*8, conv2 16*8*9+16, fc 576*10+10
     assert report["parameters"] == {"total": 80 + 16 + 1168 + 5770, "trainable": 7034}
-    assert report["onnx"]["exporter"] == "dynamo"
+    assert report["onnx"]["exporter"] == "dynamo" and report["onnx"]["dynamic_batch"]
     assert report["onnx"]["bytes"] == path.stat().st_size
     model = onnx.load(str(path))
     onnx.checker.check_model(model, full_check=True)
     view = graph_from_onnx(path.read_bytes(), "cnn")
     assert validate_graph(view)[1] == []
+    assert view["inputs"] == [{"name": "x", "shape": [None, 1, 28, 28], "dtype": "float32"}]
     ops = [n["layer"] for n in view["nodes"]]
     assert ops.count("onnx:Conv") == 2 and "onnx:Softmax" in ops
     conv = next(n for n in view["nodes"] if n["layer"] == "onnx:Conv")
@@ -128,3 +129,25 @@ def test_invalid_graph_is_refused_before_torch():
     report = run_build(edit(MLP, lambda g: g["nodes"][1].update(layer="Relu")))
     assert "torch" not in report
     assert report["issues"][0]["path"] == "nodes[1].layer"
+
+
+BRANCH = """
+from torch import nn
+
+TROUPE_LAYER = {"name": "Branch"}
+
+
+class Branch(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:  # a branch on the data: torch.export cannot trace it
+            return x
+        return -x
+"""
+
+
+def test_export_failure_is_reported_after_a_good_forward(tmp_path):
+    report = run_build(chain(("b", "Branch", {})), {"branch.py": BRANCH}, str(tmp_path / "b.onnx"))
+    assert not report["ok"]
+    assert report["outputs"] == {"b": [2, 4]}  # the forward pass itself worked
+    [issue] = report["issues"]
+    assert issue["path"] == "onnx" and issue["message"].startswith("export failed: "), issue
