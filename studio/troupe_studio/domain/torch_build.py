@@ -80,6 +80,10 @@ def build(request: dict[str, Any]) -> dict[str, Any]:
     catalog, issues = user_catalog(sources)
     graph, found = validate_graph(request.get("graph"), catalog)
     issues += found
+    if graph is not None and graph.view_only:
+        issues.append(
+            Issue("view_only", "an imported (ONNX) graph is for viewing; it is not built")
+        )
     report: dict[str, Any] = {"ok": False, "issues": [], "nodes": [], "onnx": None}
     if graph is None or issues:
         report["issues"] = [i.to_json() for i in issues]

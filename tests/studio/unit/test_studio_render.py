@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # hack/ lives outside the package
 from hack.images.catalog import IMAGES  # noqa: E402
 from troupe.api.spec import validate_spec
+from troupe.core.framework import get_framework
 from troupe_studio.domain.render import (
     DEFAULT_IMAGES,
     RunArtifacts,
@@ -60,6 +61,7 @@ def test_every_framework_renders_a_valid_spec(framework):
     job = render_job(task(framework), 7, "team-a", ARTIFACTS)
     spec, errors = validate_spec(job["spec"])
     assert errors == []
+    assert get_framework(framework).validate(spec) == []  # the plugin's own role rules
     assert spec.framework == framework
     assert [r.name for r in spec.roles] == [r["name"] for r in ROLES[framework]]
     container = job["spec"]["roles"][0]["template"]["spec"]["containers"][0]

@@ -151,3 +151,13 @@ def test_export_failure_is_reported_after_a_good_forward(tmp_path):
     assert report["outputs"] == {"b": [2, 4]}  # the forward pass itself worked
     [issue] = report["issues"]
     assert issue["path"] == "onnx" and issue["message"].startswith("export failed: "), issue
+
+
+def test_view_only_graph_is_not_built():
+    from troupe_studio.domain.torch_build import build  # refused before torch is imported
+
+    graph = edit(MLP, lambda g: g.update(view_only=True))
+    graph["nodes"][1]["layer"] = "onnx:Relu"
+    assert build({"graph": graph})["issues"] == [
+        {"path": "view_only", "message": "an imported (ONNX) graph is for viewing; it is not built"}
+    ]
