@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The interpreter Studio's model builds run in (troupe_studio.domain.torch_build): the contract
-# torch venv (hack/contract-deps.sh torch) plus onnx and onnxscript for torch.onnx.export and pydantic for the graph checks.
+# torch venv (hack/contract-deps.sh torch) plus onnx and onnxscript for torch.onnx.export and
+# pydantic for the graph checks.
 #
 # A small venv of its own under $TROUPE_STUDIO_CACHE (default ~/.cache/troupe/studio), named
 # torch-<hash of the torch requirements and the pins below>, that sees the contract venv's

@@ -161,3 +161,20 @@ def test_view_only_graph_is_not_built():
     assert build({"graph": graph})["issues"] == [
         {"path": "view_only", "message": "an imported (ONNX) graph is for viewing; it is not built"}
     ]
+
+
+@pytest.mark.parametrize(
+    "environ, python",
+    [({"TROUPE_STUDIO_TORCH_PYTHON": "/venv/bin/python"}, "/venv/bin/python"), ({}, None)],
+)
+def test_request_and_command_the_service_runs(environ, python):
+    import json
+    import sys
+
+    from troupe_studio.domain.torch_build import build_request, runner_command, torch_python
+
+    chosen = torch_python(environ)
+    assert chosen == (python or sys.executable)
+    assert runner_command(chosen) == [chosen, "-m", "troupe_studio.domain.torch_build"]
+    request = json.loads(build_request(MLP, {"a.py": "x"}, "/tmp/m.onnx"))
+    assert request == {"graph": MLP, "user_layers": {"a.py": "x"}, "onnx_path": "/tmp/m.onnx"}
