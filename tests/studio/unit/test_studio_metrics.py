@@ -109,3 +109,18 @@ def test_sdk_prints_lines_the_parser_reads(kwargs, values):
 def test_sdk_refuses_bad_values(kwargs, reason):
     with pytest.raises(ValueError, match=reason):
         log_metric(file=io.StringIO(), **kwargs)
+
+
+def test_sdk_needs_only_the_standard_library():
+    import ast
+    import sys
+    from pathlib import Path
+
+    import troupe_studio.sdk as sdk
+
+    tree = ast.parse(Path(sdk.__file__).read_text())
+    modules = {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    modules |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert modules <= set(sys.stdlib_module_names) | {"__future__"}, modules
