@@ -41,12 +41,12 @@ cluster-down: ## delete the local cluster
 	bash hack/cluster.sh down
 
 lint: venv ## ruff + import-linter (the pure core never imports kopf or kubernetes)
-	$(VENV)/bin/ruff check operator frameworks tests bench hack
-	$(VENV)/bin/ruff format --check operator frameworks tests bench hack
+	$(VENV)/bin/ruff check operator frameworks studio tests bench hack
+	$(VENV)/bin/ruff format --check operator frameworks studio tests bench hack
 	$(VENV)/bin/lint-imports
 
 test-unit: venv ## pure code, no cluster
-	$(VENV)/bin/pytest tests/unit -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/unit tests/studio/unit -q $(PYTEST_ARGS)
 
 test-integration: venv cluster images ## against the real local cluster
 	TROUPE_EXAMPLES=$(CI_EXAMPLES) $(VENV)/bin/pytest tests/integration -q $(PYTEST_ARGS)

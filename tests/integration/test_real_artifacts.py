@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 import uuid
 
@@ -139,6 +140,15 @@ def test_a_job_trains_on_the_stores_files_and_its_model_loads(
         check=True,
     ).stdout
     assert "1/1 pods uploaded (1 files" in printed, printed
+    described = subprocess.run(
+        [str(REPO / ".venv/bin/troupe"), "--kubeconfig", kubeconfig, "-n", namespace]
+        + ["describe", "from-store"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    row = rf"out\s+from-store-train-0\s+s3://{s3.bucket}/{prefix}\s+Uploaded"
+    assert re.search(row, described), described
 
 
 def test_a_failing_job_still_uploads_its_partial_output(s3, core, kubeconfig, namespace, jobs):

@@ -313,3 +313,25 @@ def test_reports_are_read_from_the_termination_message():
         "message": "not json at all",
     }
     assert instance_from_pod(body).fetched.error == "not json at all"
+
+
+def test_describe_lists_inputs_and_each_pods_results():
+    from troupe.cli.show import artifact_table
+
+    table = artifact_table(
+        {
+            "inputs": FETCHED["inputs"],
+            "outputs": [
+                {
+                    "pod": "j-master-0",
+                    "uri": "s3://runs/j/j-master-0/",
+                    "state": "Failed",
+                    "message": "store unreachable",
+                }
+            ],
+        }
+    )
+    lines = table.splitlines()
+    assert lines[1].split()[:4] == ["in", "train-data", "s3://data/iris/iris.csv", "Fetched"]
+    assert lines[2].split()[:4] == ["out", "j-master-0", "s3://runs/j/j-master-0/", "Failed"]
+    assert lines[2].endswith("store unreachable")

@@ -106,12 +106,28 @@ def cmd_describe(args) -> int:
         for c in status.get("conditions", [])
     ]
     print(_indent(_table(rows)))
+    if artifacts := status.get("artifacts"):
+        print(f"\nArtifacts:  {artifacts.get('summary', '')}")
+        print(_indent(artifact_table(artifacts)))
     events = core.list_namespaced_event(ns, field_selector=f"involvedObject.name={args.name}").items
     events.sort(key=lambda e: e.last_timestamp or e.event_time or e.metadata.creation_timestamp)
     print("\nEvents:")
     rows = [["TYPE", "REASON", "MESSAGE"]] + [[e.type, e.reason, e.message] for e in events[-15:]]
     print(_indent(_table(rows)))
     return 0
+
+
+def artifact_table(artifacts: dict) -> str:
+    """Inputs as fetched, then each pod's results and logs, one row each."""
+    rows = [["", "NAME", "URI", "STATE", "SIZE", "SHA256 / LOGS"]]
+    for i in artifacts.get("inputs") or []:
+        size = f"{i.get('bytes', 0)} B in {i.get('objects', 0)}"
+        rows.append(["in", i["name"], i["uri"], "Fetched", size, i.get("sha256", "")[:16]])
+    for o in artifacts.get("outputs") or []:
+        state = o.get("state", "Pending")
+        size = f"{o.get('bytes', 0)} B in {o.get('files', 0)}" if state == "Uploaded" else ""
+        rows.append(["out", o["pod"], o["uri"], state, size, o.get("message") or o.get("logs", "")])
+    return _table(rows)
 
 
 def _indent(text: str) -> str:
