@@ -292,3 +292,20 @@ def assert_complete(s3, prefix: str) -> None:
     stored = keys(s3, prefix)
     assert len(manifest["files"]) == 40
     assert all(stored[prefix + f["path"]] == f["bytes"] == 8000000 for f in manifest["files"])
+
+
+def test_a_job_naming_an_absent_secret_says_so(s3, core, kubeconfig, namespace, jobs):
+    put(s3, "present.txt", b"here")
+    job = artifact_job(
+        s3, "nosecret", "true", [{"name": "p", "uri": f"s3://{s3.bucket}/present.txt"}]
+    )
+    job["spec"]["artifacts"]["secretName"] = "no-such-secret"
+    apply(kubeconfig, namespace, job)
+    stuck = wait_for(
+        lambda: jobs.status("nosecret").get("stuckPods"),
+        timeout=90,
+        what="the pod to be named as stuck",
+        show=lambda: jobs.status("nosecret"),
+    )
+    assert stuck[0]["reason"] == "CreateContainerConfigError"
+    assert "no-such-secret" in stuck[0]["message"]
