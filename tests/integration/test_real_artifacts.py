@@ -309,3 +309,31 @@ def test_a_job_naming_an_absent_secret_says_so(s3, core, kubeconfig, namespace, 
     )
     assert stuck[0]["reason"] == "CreateContainerConfigError"
     assert "no-such-secret" in stuck[0]["message"]
+
+
+def test_a_wrong_key_or_an_unreachable_store_fails_the_fetch_by_name(
+    s3, core, kubeconfig, namespace, jobs
+):
+    put(s3, "present.txt", b"here")
+    secret = core.read_namespaced_secret("store-credentials", namespace).data
+    bad = {
+        "wrong-key": dict(secret, secretKey=base64.b64encode(b"not-the-key").decode()),
+        "no-store": dict(secret, endpoint=base64.b64encode(b"http://198.18.0.1:1").decode()),
+    }
+    for name, data in bad.items():
+        core.create_namespaced_secret(namespace, {"metadata": {"name": name}, "data": data})
+        job = artifact_job(
+            s3, name, "true", [{"name": "p", "uri": f"s3://{s3.bucket}/present.txt"}]
+        )
+        job["spec"]["artifacts"]["secretName"] = name
+        apply(kubeconfig, namespace, job)
+    uri = f"s3://{s3.bucket}/present.txt"
+    expected = {
+        "wrong-key": f"input p: {uri}: access denied (SignatureDoesNotMatch)",
+        "no-store": f"input p: {uri}: store unreachable",
+    }
+    for name, words in expected.items():
+        jobs.wait_phase(name, "Failed", timeout=240)
+        failed = jobs.condition(name, "Failed")
+        assert failed["reason"] == "InputFetchFailed"
+        assert words in failed["message"], failed["message"]
