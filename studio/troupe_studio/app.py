@@ -48,6 +48,8 @@ def start(app: FastAPI) -> None:
             log.info("removed %d orphaned objects", len(removed))
     except StoreDown as exc:  # serve anyway: requests that need the store answer 503
         log.warning("%s", exc)
+    except OperationalError as exc:  # only reachable unmigrated: the same, for the database
+        log.warning("database unavailable, orphans not swept: %s", exc.orig)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -30,12 +30,28 @@ from sqlalchemy.orm import (
     relationship,
     sessionmaker,
 )
+from sqlalchemy.types import TypeDecorator
 
 KINDS = ("datasets", "algorithms", "layers", "models")
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class UTC(TypeDecorator):
+    """A timestamp that comes back timezone-aware (UTC) on SQLite too, which keeps no zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -52,7 +68,7 @@ class Artifact(Base):
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(63))
     description: Mapped[str] = mapped_column(String(2000), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTC, default=now)
     versions: Mapped[list[Version]] = relationship(
         back_populates="artifact", order_by="Version.number", cascade="all, delete-orphan"
     )
@@ -74,7 +90,7 @@ class Version(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     meta: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTC, default=now)
     artifact: Mapped[Artifact] = relationship(back_populates="versions")
 
 
@@ -91,7 +107,7 @@ class Use(Base):
     artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="RESTRICT"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="RESTRICT"))
     holder: Mapped[str] = mapped_column(String(200))  # e.g. "task:42"
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTC, default=now)
 
 
 def in_use(session: Session, artifact: Artifact, version: Version | None = None) -> list[str]:

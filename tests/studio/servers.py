@@ -125,7 +125,9 @@ class Service:
 
     def start(self) -> Service:
         self.thread.start()
-        until(lambda: self.server.started, 30, "studio service")
+        until(lambda: self.server.started or not self.thread.is_alive(), 30, "studio service")
+        if not self.server.started:
+            raise RuntimeError("studio service: start-up failed (see the log above)")
         return self
 
     def stop(self) -> None:

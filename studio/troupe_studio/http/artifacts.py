@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect
 
 from .. import catalog, kinds, names
 from ..db import KINDS, Artifact, Version
-from .schemas import ArtifactDetail, ArtifactOut, VersionOut
+from .schemas import ERRORS, UPLOAD_ERRORS, ArtifactDetail, ArtifactOut, VersionOut
 
 BINARY = {
     "requestBody": {
@@ -102,7 +102,7 @@ async def receive(
 
 def router(kind: str) -> APIRouter:
     """List, get, delete and download routes for one kind (uploads are added per kind)."""
-    r = APIRouter(prefix=f"/{kind}", tags=[kind])
+    r = APIRouter(prefix=f"/{kind}", tags=[kind], responses=ERRORS)
     one = kind[:-1]
 
     @r.get("", response_model=list[ArtifactOut], summary=f"List {kind}")
@@ -153,7 +153,8 @@ def router(kind: str) -> APIRouter:
         summary=f"Download a {one} version's file (HTTP Range: one byte range)",
         responses={
             200: {"content": {"application/octet-stream": {}}},
-            206: {"description": "Partial"},
+            206: {"description": "The range asked for"},
+            416: {"description": "A range outside the file"},
         },
         response_class=StreamingResponse,
     )
@@ -195,7 +196,9 @@ def router(kind: str) -> APIRouter:
 
 def uploads() -> list[APIRouter]:
     """One upload route per kind: each kind's query parameters are its metadata."""
-    rs = {k: APIRouter(prefix=f"/{k}", tags=[k]) for k in KINDS}
+    rs = {
+        k: APIRouter(prefix=f"/{k}", tags=[k], responses={**ERRORS, **UPLOAD_ERRORS}) for k in KINDS
+    }
     common = dict(status_code=201, response_model=VersionOut, openapi_extra=BINARY)
     fname = Query(description="the file's name; its extension picks the format", max_length=256)
     desc = Query("", max_length=2000, description="replaces the artifact's description")

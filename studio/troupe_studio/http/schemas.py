@@ -34,3 +34,17 @@ class ArtifactDetail(ArtifactOut):
 class Health(BaseModel):
     database: str
     store: str
+
+
+class Error(BaseModel):
+    """Every refusal but 422 (whose detail lists the fields, as FastAPI's own do)."""
+
+    detail: str
+
+
+ERRORS = {
+    404: {"model": Error, "description": "No such artifact or version"},
+    409: {"model": Error, "description": "In use, or taken by concurrent uploads"},
+    503: {"model": Error, "description": "The database or the store is down (named)"},
+}
+UPLOAD_ERRORS = {413: {"model": Error, "description": "Larger than max_upload_bytes"}}
