@@ -21,7 +21,6 @@ CHECKS = [
     content_type_conformance,
     negative_data_rejection,
     response_schema_conformance,
-    negative_data_rejection,
 ]
 EXAMPLES = 25
 
