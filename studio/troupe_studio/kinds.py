@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import importlib
 import json
 import tarfile
 import zipfile
@@ -38,6 +39,7 @@ EXTENSIONS = {
     "models": (".json", ".onnx"),
 }
 PREVIEW_ROWS = 5
+JSON_TYPES = {"int": "integer", "float": "number", "bool": "boolean", "str": "string"}
 GRAPH_FORMAT = "troupe.graph/v1"
 
 
@@ -71,18 +73,32 @@ def members(path: Path, ext: str) -> list[str]:
     return names
 
 
-def dataset_details(path: Path, filename: str) -> dict:
-    """Format, rows/columns or file count, preview. domain.datasets, once it lands, says more."""
-    ext = extension(filename, "datasets")
-    meta: dict = {"format": DATASET_FORMATS[ext]}
-    try:  # the hook: pure inspection written beside this service
-        from .domain import datasets as domain_datasets
+def domain(module: str):
+    """A module of the pure domain layer once it has landed (written beside this service)."""
+    try:
+        return importlib.import_module(f"troupe_studio.domain.{module}")
+    except ImportError:
+        return None
 
-        return {**meta, **domain_datasets.inspect(path, filename)}
-    except (ImportError, AttributeError):
-        pass
+
+def dataset_details(path: Path, filename: str) -> dict:
+    """Format, rows/columns or file count, preview: domain.datasets's inspection when it is
+    there (a bounded prefix, rows counted over the whole file), else what is cheap here."""
+    ext = extension(filename, "datasets")
+    if (inspection := domain("datasets")) is not None:
+        with open(path, "rb") as f:
+            prefix = f.read(inspection.PREFIX_BYTES)
+        info = inspection.inspect_dataset(prefix, path.stat().st_size, filename)
+        if info.counter_needed:
+            counter = inspection.RowCounter(info.format)
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    counter.feed(chunk)
+            info.rows = counter.rows
+        return info.to_json()
+    meta: dict = {"format": DATASET_FORMATS[ext]}
     if ext in (".zip", ".tar.gz", ".tgz", ".tar"):
-        meta["files"] = len(members(path, ext))
+        meta["file_count"] = len(members(path, ext))
     elif ext in (".csv", ".tsv"):
         with open(path, newline="", encoding="utf-8", errors="replace") as f:
             reader = csv.reader(f, delimiter="\t" if ext == ".tsv" else ",")
@@ -92,7 +108,7 @@ def dataset_details(path: Path, filename: str) -> dict:
                 if rows < PREVIEW_ROWS:
                     preview.append(row)
                 rows += 1
-        meta.update(columns=header, rows=rows, preview=preview)
+        meta.update(columns=[{"name": h} for h in header], rows=rows, preview=preview)
     elif ext == ".jsonl":
         with open(path, encoding="utf-8", errors="replace") as f:
             meta["rows"] = sum(1 for line in f if line.strip())
@@ -152,8 +168,18 @@ def read_requirements(path: Path, ext: str) -> list[str]:
 
 
 def layer_details(path: Path, filename: str, layer_name: str | None) -> dict:
-    """The layer's class and its parameters (the constructor's arguments), read, not run."""
+    """The layer's name and parameter schema, read, not run: domain.user_layers's rules (a
+    TROUPE_LAYER dict) when they are there, else the class's constructor arguments."""
     extension(filename, "layers")
+    if (rules := domain("user_layers")) is not None:
+        source = path.read_bytes().decode("utf-8", errors="replace")
+        layer, issues = rules.parse_layer_file(source, filename)
+        if issues:
+            raise Invalid("file", "file: " + "; ".join(str(i) for i in issues[:5]), "body")
+        if layer_name not in (None, layer.name):
+            raise Invalid("layer_name", f"layer_name: the file declares {layer.name!r}")
+        found = layer.to_json()
+        return {**found, "layer_name": layer.name, "parameters": layer.schema()}
     tree = python_source(path)
     classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
     if not classes:
@@ -163,34 +189,35 @@ def layer_details(path: Path, filename: str, layer_name: str | None) -> dict:
             raise Invalid("layer_name", f"layer_name: name one of {', '.join(sorted(classes))}")
         layer_name = next(iter(classes))
     if layer_name not in classes:
-        raise Invalid(
-            "layer_name",
-            f"layer_name: no class {layer_name!r} in the file (has {', '.join(sorted(classes))})",
-        )
+        have = ", ".join(sorted(classes))
+        raise Invalid("layer_name", f"layer_name: no class {layer_name!r} in the file (has {have})")
     return {"layer_name": layer_name, "parameters": parameters(classes[layer_name])}
 
 
-def parameters(cls: ast.ClassDef) -> list[dict]:
+def parameters(cls: ast.ClassDef) -> dict:
+    """A JSON schema of the constructor's arguments (the shape domain.layers gives, too)."""
     init = next(
         (n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None
     )
-    if init is None:
-        return []
-    args = init.args.args[1:] + init.args.kwonlyargs
-    defaults = [None] * (len(init.args.args) - 1 - len(init.args.defaults)) + init.args.defaults
-    defaults += init.args.kw_defaults
-    out = []
-    for arg, default in zip(args, defaults, strict=True):
-        item: dict = {"name": arg.arg, "required": default is None}
-        if arg.annotation is not None:
-            item["type"] = ast.unparse(arg.annotation)
-        if default is not None:
-            try:
-                item["default"] = ast.literal_eval(default)
-            except ValueError:
-                item["default"] = ast.unparse(default)
-        out.append(item)
-    return out
+    props: dict = {}
+    required = []
+    if init is not None:
+        args = init.args.args[1:] + init.args.kwonlyargs
+        defaults = [None] * (len(init.args.args) - 1 - len(init.args.defaults))
+        defaults += init.args.defaults + init.args.kw_defaults
+        for arg, default in zip(args, defaults, strict=True):
+            prop: dict = {}
+            if arg.annotation is not None:
+                prop["type"] = JSON_TYPES.get(ast.unparse(arg.annotation), "string")
+            if default is None:
+                required.append(arg.arg)
+            else:
+                try:
+                    prop["default"] = ast.literal_eval(default)
+                except ValueError:
+                    prop["default"] = ast.unparse(default)
+            props[arg.arg] = prop
+    return {"type": "object", "properties": props, "required": required}
 
 
 def model_details(path: Path, filename: str) -> dict:

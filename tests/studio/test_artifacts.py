@@ -29,7 +29,7 @@ def test_dataset_versions_count_up_and_carry_their_metadata(api):
     assert v1["sha256"] == hashlib.sha256(CSV).hexdigest() and v1["size"] == len(CSV)
     assert v1["metadata"]["format"] == "csv"
     assert v1["metadata"]["rows"] == 3 and v2["metadata"]["rows"] == 4
-    assert v1["metadata"]["columns"] == ["a", "b", "label"]
+    assert [c["name"] for c in v1["metadata"]["columns"]] == ["a", "b", "label"]
     assert v1["uri"].startswith("s3://") and v1["uri"].endswith("/iris.csv")
 
     listed = api.get("/datasets").json()
@@ -111,21 +111,31 @@ def test_an_archive_that_escapes_its_directory_is_refused(api):
     assert api.get("/algorithms/evil").status_code == 404
 
 
-def test_layer_metadata_reads_the_class_and_its_parameters(api):
-    src = (
-        b"class Gate:\n    def __init__(self, units: int, act='relu', *, drop=0.1):\n        pass\n"
-    )
-    v = upload(api, "layers", "gate", "gate.py", src).json()
-    assert v["metadata"]["layer_name"] == "Gate"
-    assert v["metadata"]["parameters"] == [
-        {"name": "units", "required": True, "type": "int"},
-        {"name": "act", "required": False, "default": "relu"},
-        {"name": "drop", "required": False, "default": 0.1},
-    ]
-    r = upload(api, "layers", "gate", "gate.py", src, layer_name="Nope")
+LAYER = b"""
+import torch
+
+TROUPE_LAYER = {"name": "Gate", "params": {"units": {"type": "integer", "required": True}}}
+
+
+class Gate(torch.nn.Module):
+    def __init__(self, units: int, act="relu", *, drop=0.1):
+        super().__init__()
+"""
+
+
+def test_layer_metadata_names_the_layer_and_its_parameters(api):
+    v = upload(api, "layers", "gate", "gate.py", LAYER)
+    assert v.status_code == 201, v.text
+    meta = v.json()["metadata"]
+    assert meta["layer_name"] == "Gate"
+    assert meta["parameters"]["type"] == "object"
+    assert meta["parameters"]["properties"]["units"]["type"] == "integer"
+    assert meta["parameters"]["required"] == ["units"]
+    r = upload(api, "layers", "gate", "gate.py", LAYER, layer_name="Nope")
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "layer_name"]
     r = upload(api, "layers", "bad", "bad.py", b"def (:\n")
-    assert r.status_code == 422 and "not valid Python" in r.text
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "file"]
+    assert api.get("/layers/bad").status_code == 404
 
 
 def test_models_graph_json_and_onnx(api):
