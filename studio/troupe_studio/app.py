@@ -41,6 +41,8 @@ def start(app: FastAPI) -> None:
     st = app.state
     if st.settings.migrate:
         db.migrate(st.engine)
+    for stale in (st.settings.data_dir / "uploads").glob("upload-*"):  # spools of a crash
+        stale.unlink(missing_ok=True)
     try:
         st.store.ensure_bucket()
         st.bucket_ready = True
