@@ -13,16 +13,10 @@ from dataclasses import dataclass
 from typing import IO
 from urllib.parse import urlsplit
 
+from troupe.runtime.store import Credentials  # shared with the operator's artifacts
+
 PART = 16 << 20
 CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Credentials:
-    endpoint: str  # http(s)://host:port
-    access_key: str
-    secret_key: str
-    region: str = "us-east-1"
 
 
 class StoreDown(Exception):
