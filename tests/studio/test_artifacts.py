@@ -207,3 +207,12 @@ def test_bad_filenames_are_422(api, filename, why):
 def test_unknown_framework_names_the_field(api):
     r = upload(api, "algorithms", "a", "a.py", b"x = 1\n", framework="cobol")
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "framework"]
+
+
+def test_an_empty_file_is_a_version_too(api):
+    v = upload(api, "datasets", "empty", "e.txt", b"")
+    assert v.status_code == 201 and v.json()["size"] == 0
+    got = api.get("/datasets/empty/versions/1/file")
+    assert got.status_code == 200 and got.content == b""
+    ranged = api.get("/datasets/empty/versions/1/file", headers={"Range": "bytes=0-"})
+    assert ranged.status_code == 416
