@@ -106,6 +106,7 @@ class Postgres:
 
     def stop(self) -> None:
         subprocess.run(["bash", str(REPO / "hack/postgres.sh"), "down", str(self.root)], check=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
     @staticmethod
     def available() -> bool:
