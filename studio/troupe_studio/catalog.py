@@ -196,3 +196,22 @@ def sweep(sessions, store: Store, grace_s: float) -> list[str]:
             store.delete(key)
             removed.append(key)
     return removed
+
+
+def latest_metadata(sessions, kind: str) -> list[dict]:
+    """The metadata of each artifact's newest version, of one kind (user layers for models)."""
+    with sessions() as s:
+        newest = (
+            select(Version.artifact_id, func.max(Version.number).label("n"))
+            .join(Artifact)
+            .where(Artifact.kind == kind)
+            .group_by(Version.artifact_id)
+            .subquery()
+        )
+        rows = s.scalars(
+            select(Version).join(
+                newest,
+                (Version.artifact_id == newest.c.artifact_id) & (Version.number == newest.c.n),
+            )
+        )
+        return [v.meta for v in rows]

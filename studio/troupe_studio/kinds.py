@@ -220,7 +220,43 @@ def parameters(cls: ast.ClassDef) -> dict:
     return {"type": "object", "properties": props, "required": required}
 
 
-def model_details(path: Path, filename: str) -> dict:
+def user_layer(meta: dict):
+    """The domain's LayerType back from a layer version's metadata (what layer_details kept)."""
+    layers = domain("layers")
+    schema = meta["parameters"]
+    required = set(schema.get("required", []))
+    params = {n: {**p, **({"required": True} if n in required else {})} for n, p in
+              schema.get("properties", {}).items()}  # fmt: skip
+    inputs = meta.get("inputs", {})
+    return layers.LayerType(
+        meta["layer_name"], params, inputs.get("min", 1), inputs.get("max", 1),
+        description=meta.get("description", ""), source="user",
+    )  # fmt: skip
+
+
+def check_graph(doc: dict, user_layers: list[dict]) -> dict:
+    """domain.graph's checks against the built-in layers and the users' (latest versions)."""
+    graph_rules, layers = domain("graph"), domain("layers")
+    catalog = dict(layers.BUILTIN)
+    for meta in user_layers:
+        if "inputs" in meta:  # written by domain.user_layers, so it can be rebuilt
+            catalog.setdefault(meta["layer_name"], user_layer(meta))
+    graph, issues = graph_rules.validate_graph(doc, catalog)
+    if issues:
+        raise Invalid("file", "file: " + "; ".join(str(i) for i in issues[:5]), "body")
+    used = sorted({n.layer for n in graph.nodes})
+    return {
+        "format": GRAPH_FORMAT,
+        "name": graph.name,
+        "nodes": len(graph.nodes),
+        "inputs": [i.name for i in graph.inputs],
+        "outputs": list(graph.outputs),
+        "layers": used,
+        "user_layers": [n for n in used if n not in layers.BUILTIN],
+    }
+
+
+def model_details(path: Path, filename: str, user_layers: list[dict] = ()) -> dict:
     """A model-structure JSON (troupe.graph/v1) or an ONNX file, checked and summarised."""
     ext = extension(filename, "models")
     if ext == ".json":
@@ -230,6 +266,8 @@ def model_details(path: Path, filename: str) -> dict:
             raise Invalid("file", f"file: not JSON ({exc})", "body") from exc
         if not isinstance(doc, dict) or doc.get("format") != GRAPH_FORMAT:
             raise Invalid("file", f'file: a model graph has "format": "{GRAPH_FORMAT}"', "body")
+        if domain("graph") is not None:
+            return check_graph(doc, list(user_layers))
         nodes = doc.get("nodes", [])
         return {"format": GRAPH_FORMAT, "nodes": len(nodes) if isinstance(nodes, list) else 0}
     import onnx

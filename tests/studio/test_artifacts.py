@@ -11,6 +11,22 @@ import zipfile
 import pytest
 
 CSV = b"a,b,label\n1,2,x\n3,4,y\n5,6,x\n"
+MLP = {
+    "format": "troupe.graph/v1",
+    "name": "mlp",
+    "inputs": [{"name": "x", "shape": [None, 4]}],
+    "nodes": [
+        {"id": "fc1", "layer": "Linear", "params": {"in_features": 4, "out_features": 8}},
+        {"id": "act", "layer": "ReLU", "params": {}},
+        {"id": "fc2", "layer": "Linear", "params": {"in_features": 8, "out_features": 3}},
+    ],
+    "edges": [
+        {"from": "x", "to": "fc1"},
+        {"from": "fc1", "to": "act"},
+        {"from": "act", "to": "fc2"},
+    ],
+    "outputs": ["fc2"],
+}
 
 
 def upload(api, kind, name, filename, body, **params):
@@ -139,9 +155,12 @@ def test_layer_metadata_names_the_layer_and_its_parameters(api):
 
 
 def test_models_graph_json_and_onnx(api):
-    graph = {"format": "troupe.graph/v1", "nodes": [{"id": "in"}, {"id": "dense"}]}
-    v = upload(api, "models", "mlp", "mlp.json", json.dumps(graph).encode()).json()
-    assert v["metadata"]["nodes"] == 2
+    v = upload(api, "models", "mlp", "mlp.json", json.dumps(MLP).encode())
+    assert v.status_code == 201, v.text
+    assert v.json()["metadata"]["nodes"] == 3
+    broken = {**MLP, "edges": MLP["edges"][:1]}  # act and fc2 unreachable
+    r = upload(api, "models", "mlp", "mlp.json", json.dumps(broken).encode())
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "file"], r.text
     r = upload(api, "models", "mlp", "mlp.json", b'{"format": "other"}')
     assert r.status_code == 422 and "troupe.graph/v1" in r.text
 
@@ -216,3 +235,15 @@ def test_an_empty_file_is_a_version_too(api):
     assert got.status_code == 200 and got.content == b""
     ranged = api.get("/datasets/empty/versions/1/file", headers={"Range": "bytes=0-"})
     assert ranged.status_code == 416
+
+
+def test_a_model_may_use_a_user_layer(api):
+    assert upload(api, "layers", "gate", "gate.py", LAYER).status_code == 201
+    graph = {**MLP, "nodes": [*MLP["nodes"][:2], {"id": "fc2", "layer": "Gate",
+                                                    "params": {"units": 3}}]}  # fmt: skip
+    v = upload(api, "models", "gated", "gated.json", json.dumps(graph).encode())
+    assert v.status_code == 201, v.text
+    assert v.json()["metadata"]["user_layers"] == ["Gate"]
+    unknown = {**graph, "nodes": [*MLP["nodes"][:2], {"id": "fc2", "layer": "Nope", "params": {}}]}
+    r = upload(api, "models", "gated", "gated.json", json.dumps(unknown).encode())
+    assert r.status_code == 422 and "Nope" in r.text

@@ -3,6 +3,8 @@ inputs (valid and not), every response checked against the schema and for server
 
 from __future__ import annotations
 
+import json
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -14,6 +16,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from test_artifacts import LAYER, MLP
 
 CHECKS = [
     not_a_server_error,
@@ -48,8 +51,8 @@ def fuzz(url, op, mode, counts, failures):
 SEED = {
     "datasets": ("d.csv", b"a,b\n1,2\n"),
     "algorithms": ("main.py", b"print(1)\n"),
-    "layers": ("l.py", b"class L:\n    pass\n"),
-    "models": ("m.json", b'{"format": "troupe.graph/v1", "nodes": []}'),
+    "layers": ("l.py", LAYER),
+    "models": ("m.json", json.dumps(MLP).encode()),
 }
 
 

@@ -282,12 +282,15 @@ def uploads() -> list[APIRouter]:
         description: str = desc,
     ):
         filename = checked(filename, "models")
+        layers = await run_in_threadpool(
+            catalog.latest_metadata, request.app.state.sessions, "layers"
+        )
         return await receive(
             request,
             "models",
             name,
             filename,
-            lambda p: kinds.model_details(p, filename),
+            lambda p: kinds.model_details(p, filename, layers),
             names.clean(description, "description"),
         )
 
