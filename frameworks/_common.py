@@ -211,6 +211,20 @@ def resource_count(spec: TrainingJobSpec, role: str, container: str, resource: s
     return None
 
 
+def with_startup_probe(pod: dict, container: str, port: int) -> dict:
+    """Not Ready until `port` accepts connections, unless the user gave the container a probe
+    that decides readiness. Probed every second for up to ten minutes, then never again."""
+    pod = copy.deepcopy(pod)
+    target = main_container(pod.get("spec") or {}, container)
+    if target is not None and not {"startupProbe", "readinessProbe"} & target.keys():
+        target["startupProbe"] = {
+            "tcpSocket": {"port": port},
+            "periodSeconds": 1,
+            "failureThreshold": 600,
+        }
+    return pod
+
+
 def with_env_from_field(pod: dict, name: str, field_path: str) -> dict:
     """Add `name` from the downward API (e.g. status.podIP) to every container lacking it."""
     pod = copy.deepcopy(pod)

@@ -6,7 +6,10 @@ XGBoost's communicator takes `dmlc_tracker_uri`, `dmlc_tracker_port` and `dmlc_t
 rendered here to `collective.CommunicatorContext`); the tracker takes DMLC_NUM_WORKER.
 Kubeflow's names (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, WORKER_PORT, WORKER_ADDRS)
 are set as well so XGBoostJob scripts run unchanged. Workers start once the master is
-Ready (tracker listening); the job succeeds when the master does.
+Ready, which a startup probe on the tracker's port makes mean "tracker listening": a worker
+that finds no tracker fails at once, as does a process whose tracker name does not resolve
+yet, so the master reaches its own tracker by its pod IP, not by the DNS name the workers
+use. The job succeeds when the master does.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class XGBoost(_common.MasterWorker):
         world = str(len(self.world(job)))
         rank = str(_common.rank(ctx, self.rank_order))
         workers = job.hosts.get("worker", [])
-        return {
+        env = {
             "MASTER_ADDR": tracker,
             "MASTER_PORT": str(port),
             "WORLD_SIZE": world,
@@ -40,3 +43,13 @@ class XGBoost(_common.MasterWorker):
             "DMLC_NUM_WORKER": world,
             "DMLC_TASK_ID": rank,
         }
+        if ctx.role == "master":  # its pod IP instead (adjust_pod)
+            del env["DMLC_TRACKER_URI"]
+        return env
+
+    def adjust_pod(self, ctx: InstanceContext, pod: dict) -> dict:
+        pod = super().adjust_pod(ctx, pod)
+        if ctx.role != "master":
+            return pod
+        pod = _common.with_env_from_field(pod, "DMLC_TRACKER_URI", "status.podIP")
+        return _common.with_startup_probe(pod, self.container, self.port(ctx.job.spec, "master"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from kubernetes import client
 
 from support.cluster import REPO
 from support.jobs import apply
@@ -104,6 +105,19 @@ def _images(doc: dict) -> tuple[str, ...]:
     )
 
 
+def _all_logs(core, jobs, namespace: str, name: str) -> dict[str, str]:
+    """Every pod's log and its previous container's, so a failed run says why."""
+    out = {}
+    for pod in jobs.pods(name):
+        for previous in (False, True):
+            key = pod.metadata.name + (" (previous)" if previous else "")
+            try:
+                out[key] = logs(core, namespace, pod.metadata.name, previous=previous)[-3000:]
+            except client.ApiException as exc:
+                out[key] = f"no log: {exc.reason}"
+    return out
+
+
 @pytest.mark.realnode
 @pytest.mark.parametrize(
     "path",
@@ -129,7 +143,7 @@ def test_example_trains_on_the_real_node(path, kubeconfig, core, jobs, namespace
             [(p.metadata.name, p.spec.node_name, p.status.phase) for p in jobs.pods(name)],
         ),
     )
-    assert status["phase"] == "Succeeded", status
+    assert status["phase"] == "Succeeded", (status, _all_logs(core, jobs, namespace, name))
     pods = [p for p in jobs.pods(name) if p.status.phase in ("Succeeded", "Failed")]
     assert all(p.spec.node_name == NODE_NAME for p in pods)
     out = {p.metadata.name: logs(core, namespace, p.metadata.name) for p in pods}

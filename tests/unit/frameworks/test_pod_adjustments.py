@@ -169,3 +169,30 @@ def test_mpi_keys_reach_a_private_ssh_dir_through_an_init_container():
     assert worker["containers"][0]["volumeMounts"] == [
         {"name": "mpi-ssh-home", "mountPath": "/root/.ssh"}
     ]
+
+
+def test_xgboost_master_is_ready_once_its_tracker_listens_and_reaches_it_by_pod_ip():
+    job = job_context(
+        "xgboost",
+        f"[{{name: master, {TEMPLATE % 'xgboost'}}}, {{name: worker, {TEMPLATE % 'xgboost'}}}]",
+    )
+    sidecar, master = pod(job, "master", 0)["spec"]["containers"]
+    assert master["startupProbe"]["tcpSocket"] == {"port": 9999}
+    assert "startupProbe" not in sidecar
+    ref = pod_env(pod(job, "master", 0), 1)["DMLC_TRACKER_URI"]["valueFrom"]["fieldRef"]
+    assert ref["fieldPath"] == "status.podIP"
+    worker = pod(job, "worker", 0)
+    assert not any("startupProbe" in c for c in worker["spec"]["containers"])
+    assert pod_env(worker, 1)["DMLC_TRACKER_URI"]["value"] == host("master", 0)
+
+
+def test_xgboost_keeps_a_probe_and_a_tracker_address_the_user_set():
+    probe = {"exec": {"command": ["true"]}}
+    env = [{"name": "DMLC_TRACKER_URI", "value": "tracker.example"}]
+    main = container("xgboost", readinessProbe=probe, env=env)
+    job = job_context(
+        "xgboost", f"[{{name: master, template: {{spec: {{containers: [{main}]}}}}}}]"
+    )
+    master = pod(job, "master", 0)["spec"]["containers"][0]
+    assert "startupProbe" not in master and master["readinessProbe"] == probe
+    assert pod_env(pod(job, "master", 0))["DMLC_TRACKER_URI"]["value"] == "tracker.example"
