@@ -22,6 +22,7 @@ import yaml
 from fastapi import WebSocket
 from kubernetes import client, config
 from servers import ACCESS, SECRET, Service, until
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from support.cluster import REPO, binaries_dir, ensure_cluster
@@ -242,10 +243,13 @@ def test_the_live_socket_takes_the_token_and_refuses_other_projects(service, use
         assert json.loads(ws.recv()) == {"username": alice["user"]}
     with connect(f"{base}/{alice['ns']}/probe-live?access_token={alice['token']}") as ws:
         assert json.loads(ws.recv()) == {"username": alice["user"]}  # browsers: no headers
-    with pytest.raises(Exception) as refused:  # noqa: B017 - closed or rejected, per server
-        with connect(f"{base}/{bob['ns']}/probe-live", additional_headers=headers) as ws:
-            ws.recv()
-    assert "1008" in str(refused.value) or "403" in str(refused.value)
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"{base}/{bob['ns']}/probe-live", additional_headers=headers)
+    assert refused.value.response.status_code == 403
+    assert bob["ns"] in json.loads(refused.value.response.body)["detail"]
+    with pytest.raises(InvalidStatus) as anonymous:
+        connect(f"{base}/{alice['ns']}/probe-live")
+    assert anonymous.value.response.status_code == 401
 
 
 def trainingjob(name: str) -> dict:

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, WebSocketException, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from kubernetes.client import ApiClient
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
@@ -71,9 +71,9 @@ def bearer(conn: HTTPConnection) -> str | None:
     return None
 
 
-def _refuse(conn: HTTPConnection, code: int, message: str):
-    if conn.scope.get("type") == "websocket":  # 1008: policy violation, 1011: server error
-        return WebSocketException(1011 if code >= 500 else 1008, message[:120])
+def _refuse(code: int, message: str) -> HTTPException:
+    """On a WebSocket too: the refusal is sent as the handshake's HTTP answer (the ASGI
+    denial response), so a client sees the same status and detail as over plain HTTP."""
     headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
     return HTTPException(code, message, headers=headers)
 
@@ -83,9 +83,9 @@ def identify(conn: HTTPConnection) -> Identity:
     try:
         return access_of(conn).authenticate(bearer(conn))
     except Unauthenticated as exc:
-        raise _refuse(conn, status.HTTP_401_UNAUTHORIZED, str(exc)) from None
+        raise _refuse(status.HTTP_401_UNAUTHORIZED, str(exc)) from None
     except ClusterUnavailable as exc:
-        raise _refuse(conn, status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+        raise _refuse(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 
 
 def caller(request: HTTPConnection, project: str) -> Caller:
@@ -97,9 +97,9 @@ def caller(request: HTTPConnection, project: str) -> Caller:
     try:
         rules.authorize(identity, namespace, verb, "trainingjobs")
     except Forbidden as exc:
-        raise _refuse(request, status.HTTP_403_FORBIDDEN, str(exc)) from None
+        raise _refuse(status.HTTP_403_FORBIDDEN, str(exc)) from None
     except ClusterUnavailable as exc:
-        raise _refuse(request, status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+        raise _refuse(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
     return Caller(identity, rules.impersonated(identity))
 
 
