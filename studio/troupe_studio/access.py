@@ -18,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from kubernetes import client, config
@@ -25,6 +26,7 @@ from urllib3 import HTTPHeaderDict
 
 GROUP = "troupe.dev"
 PROJECT_VERB, PROJECT_RESOURCE = "list", "trainingjobs"  # what makes a namespace "yours"
+REVIEWS_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,11 @@ class Access:
         names = sorted(
             n.metadata.name for n in _asked(core.list_namespace, "list namespaces").items
         )
-        return [n for n in names if self.allowed(identity, n, PROJECT_VERB, PROJECT_RESOURCE)]
+        with ThreadPoolExecutor(REVIEWS_AT_ONCE) as pool:  # one review per namespace
+            mine = pool.map(
+                lambda n: self.allowed(identity, n, PROJECT_VERB, PROJECT_RESOURCE), names
+            )
+            return [n for n, yes in zip(names, list(mine), strict=True) if yes]
 
     def impersonated(self, identity: Identity) -> client.ApiClient:
         """A client whose every request the API server treats as `identity`'s own."""

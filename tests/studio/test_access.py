@@ -333,3 +333,27 @@ def test_local_mode_is_the_kubeconfigs_own_identity(kubeconfig, admin, s3, tmp_p
         assert body == {"username": me.username, "groups": list(me.groups), "mode": "local"}
     finally:
         svc.stop()
+
+
+def test_the_api_server_accepts_every_object_the_chart_makes_for_studio(kubeconfig, admin):
+    """A server-side dry run of the whole studio block (bundled PostgreSQL included)."""
+    core = client.CoreV1Api(admin)
+    system = f"t-studio-chart-{uuid.uuid4().hex[:6]}"
+    core.create_namespace({"metadata": {"name": system, "labels": {"troupe.dev/test": "true"}}})
+    try:
+        rendered = subprocess.run(
+            [str(binaries_dir() / "helm"), "template", "dry", str(REPO / "charts/troupe"),
+             "-n", system, "--set", "studio.enabled=true",
+             "--set", "studio.postgresql.enabled=true",
+             "--set", "studio.store.endpoint=http://store:9000",
+             "--set", "studio.store.secretName=store-credentials",
+             "--set", "webhook.enabled=false"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        docs = [d for d in yaml.safe_load_all(rendered) if d and "studio" in d["metadata"]["name"]]
+        names = {f"{d['kind']}/{d['metadata']['name']}" for d in docs}
+        out = kubectl(kubeconfig, "apply", "--dry-run=server", "-n", system, "-f", "-",
+                      stdin=yaml.safe_dump_all(docs))  # fmt: skip
+        assert out.count("(server dry run)") == len(docs) == len(names) == 8, out
+    finally:
+        core.delete_namespace(system, propagation_policy="Background")
