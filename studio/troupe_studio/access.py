@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from kubernetes import client, config
 from urllib3 import HTTPHeaderDict
+from urllib3.exceptions import HTTPError as TransportError
 
 GROUP = "troupe.dev"
 PROJECT_VERB, PROJECT_RESOURCE = "list", "trainingjobs"  # what makes a namespace "yours"
@@ -146,7 +147,7 @@ def _asked(call, what: str):
         if exc.status and exc.status < 500:
             raise
         raise ClusterUnavailable(f"Kubernetes API: {exc.status} {exc.reason}") from exc
-    except OSError as exc:  # urllib3's connection errors are OSErrors
+    except (OSError, TransportError) as exc:  # refused, reset, timed out, retries spent
         raise ClusterUnavailable(f"Kubernetes API unreachable: {exc}") from exc
 
 
@@ -195,11 +196,14 @@ class Access:
         where the API server cannot say (SelfSubjectReview is GA from Kubernetes 1.28)."""
         if self._local is None:
             auth = client.AuthenticationV1Api(self.api)
+            review = client.V1SelfSubjectReview()
             try:
-                info = auth.create_self_subject_review(client.V1SelfSubjectReview()).status
-                user = info.user_info
+                asked = _asked(
+                    lambda: auth.create_self_subject_review(review), "create selfsubjectreviews"
+                )
+                user = asked.status.user_info
                 self._local = Identity(user.username, tuple(user.groups or ()), user.uid or "")
-            except (client.ApiException, OSError, AttributeError):
+            except client.ApiException:  # 404: an API server older than the API
                 self._local = Identity(kubeconfig_user(self.kubeconfig))
         return self._local
 

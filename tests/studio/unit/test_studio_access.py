@@ -11,7 +11,14 @@ import threading
 import pytest
 from kubernetes import client
 
-from troupe_studio.access import Access, Identity, TTLCache, impersonation_headers, token_key
+from troupe_studio.access import (
+    Access,
+    ClusterUnavailable,
+    Identity,
+    TTLCache,
+    impersonation_headers,
+    token_key,
+)
 
 
 class Clock:
@@ -78,6 +85,14 @@ class Recorder(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self):  # noqa: N802 - an API server that lacks the API asked for
+        body = json.dumps({"kind": "Status", "code": 404, "reason": "NotFound"}).encode()
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *_):
         pass
 
@@ -135,3 +150,30 @@ def test_auth_mode_is_tokens_in_a_pod_and_local_elsewhere(argv, env, mode, tmp_p
 
     settings, _ = parse(argv, {"TROUPE_STUDIO_STORE_ENV": str(tmp_path / "none"), **env})
     assert settings.auth == mode
+
+
+def test_local_identity_falls_back_to_the_kubeconfigs_user_name(tmp_path, recorder):
+    from troupe_studio.access import kubeconfig_user
+
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: lab\n"
+        "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:9'}}]\n"
+        "users: [{name: dana, user: {token: t}}]\n"
+        "contexts: [{name: lab, context: {cluster: c, user: dana}}]\n"
+    )
+    assert kubeconfig_user(str(path)) == "dana"
+    assert kubeconfig_user(str(tmp_path / "missing")) == "local"
+    old_server = client.ApiClient(client.Configuration(host=recorder))  # 404 for the review
+    local = Access(old_server, mode="local", kubeconfig=str(path))
+    assert local.authenticate(None) == Identity("dana")
+
+
+def test_a_cluster_that_cannot_be_reached_is_unavailable_not_anonymous():
+    cfg = client.Configuration(host="http://127.0.0.1:9")  # nothing listens
+    cfg.retries = 0
+    down = Access(client.ApiClient(cfg), mode="local")
+    with pytest.raises(ClusterUnavailable, match="unreachable"):
+        down.authenticate(None)
+    with pytest.raises(ClusterUnavailable, match="unreachable"):
+        Access(client.ApiClient(cfg)).authenticate("some-token")
