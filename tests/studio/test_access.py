@@ -129,7 +129,8 @@ def service_identity(admin, kubeconfig, tmp_path_factory):
     rendered = subprocess.run(
         [str(binaries_dir() / "helm"), "template", release, str(REPO / "charts/troupe"),
          "-n", system, "--show-only", "templates/studio-rbac.yaml",
-         "--set", "studio.enabled=true"],
+         "--set", "studio.enabled=true", "--set", "studio.databaseUrl=postgresql://unused",
+         "--set", "studio.store.endpoint=http://unused", "--set", "studio.store.secretName=x"],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     docs = [d for d in yaml.safe_load_all(rendered) if d]
