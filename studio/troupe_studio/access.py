@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from kubernetes import client, config
 from urllib3 import HTTPHeaderDict
@@ -28,6 +29,7 @@ from urllib3.exceptions import HTTPError as TransportError
 GROUP = "troupe.dev"
 PROJECT_VERB, PROJECT_RESOURCE = "list", "trainingjobs"  # what makes a namespace "yours"
 REVIEWS_AT_ONCE = 8
+LOCAL_CLUSTER_KUBECONFIG = Path.home() / ".cache/troupe/kubeconfig"
 
 
 @dataclass(frozen=True)
@@ -105,13 +107,21 @@ def kubeconfig_user(path: str | None = None) -> str:
 
 
 def service_client(kubeconfig: str | None = None) -> client.ApiClient:
-    """The service's own client: a kubeconfig ($KUBECONFIG, ~/.kube/config), else in-cluster."""
-    path = kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-    if os.environ.get("KUBERNETES_SERVICE_HOST") and not os.path.exists(path):
+    """The service's own client, from the first of: `kubeconfig`, $KUBECONFIG, ~/.kube/config,
+    the pod's ServiceAccount, the local cluster's kubeconfig (hack/cluster.sh)."""
+    candidates = [kubeconfig, os.environ.get("KUBECONFIG"), os.path.expanduser("~/.kube/config")]
+    for path in filter(None, candidates):
+        if os.path.exists(path.split(os.pathsep)[0]):
+            return config.new_client_from_config(config_file=path)
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
         cfg = client.Configuration()
         config.load_incluster_config(client_configuration=cfg)
         return client.ApiClient(cfg)
-    return config.new_client_from_config(config_file=path)
+    if LOCAL_CLUSTER_KUBECONFIG.exists():
+        return config.new_client_from_config(config_file=str(LOCAL_CLUSTER_KUBECONFIG))
+    raise ClusterUnavailable(
+        "no Kubernetes configuration: set KUBECONFIG, or start the local cluster (make cluster)"
+    )
 
 
 class _Impersonating:

@@ -55,7 +55,10 @@ def access_of(conn: HTTPConnection) -> Access:
     with _made:
         if getattr(state, "access", None) is None:
             settings = state.settings
-            api = access.service_client()
+            try:
+                api = access.service_client()
+            except ClusterUnavailable as exc:  # asked again on the next request
+                raise _refuse(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
             state.access = Access(api, mode=settings.auth, ttl=settings.auth_cache_s)
     return state.access
 
