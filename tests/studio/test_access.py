@@ -93,10 +93,19 @@ def users(admin):
     """Namespaces a-… and b-…, a ServiceAccount in each bound to USER_RULES there only."""
     core, rbac = client.CoreV1Api(admin), client.RbacAuthorizationV1Api(admin)
     suffix = uuid.uuid4().hex[:6]
-    out = {}
+    made: list[str] = []  # deleted even when making the rest failed
+    try:
+        yield _make_users(core, rbac, suffix, {}, made)
+    finally:
+        for ns in made:
+            core.delete_namespace(ns, propagation_policy="Background")
+
+
+def _make_users(core, rbac, suffix, out, made):
     for who in ("alice", "bob"):
         ns = f"t-studio-{who}-{suffix}"
         core.create_namespace({"metadata": {"name": ns, "labels": {"troupe.dev/test": "true"}}})
+        made.append(ns)
         core.create_namespaced_service_account(ns, {"metadata": {"name": who}})
         rbac.create_namespaced_role(ns, {"metadata": {"name": "studio-user"}, "rules": USER_RULES})
         rbac.create_namespaced_role_binding(
@@ -113,9 +122,7 @@ def users(admin):
             "token": token(core, ns, who),
             "user": f"system:serviceaccount:{ns}:{who}",
         }
-    yield out
-    for u in out.values():
-        core.delete_namespace(u["ns"], propagation_policy="Background")
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -126,23 +133,27 @@ def service_identity(admin, kubeconfig, tmp_path_factory):
     release = f"ts{uuid.uuid4().hex[:6]}"
     system = f"t-studio-system-{release}"
     core.create_namespace({"metadata": {"name": system, "labels": {"troupe.dev/test": "true"}}})
-    rendered = subprocess.run(
-        [str(binaries_dir() / "helm"), "template", release, str(REPO / "charts/troupe"),
-         "-n", system, "--show-only", "templates/studio-rbac.yaml",
-         "--set", "studio.enabled=true", "--set", "studio.databaseUrl=postgresql://unused",
-         "--set", "studio.store.endpoint=http://unused", "--set", "studio.store.secretName=x"],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    docs = [d for d in yaml.safe_load_all(rendered) if d]
-    sa = docs[1]["subjects"][0]["name"]
-    core.create_namespaced_service_account(system, {"metadata": {"name": sa}})
-    kubectl(kubeconfig, "apply", "-f", "-", stdin=rendered)
-    path = kubeconfig_for(
-        kubeconfig, token(core, system, sa), tmp_path_factory.mktemp("studio") / "kubeconfig"
-    )
-    yield {"kubeconfig": path, "user": f"system:serviceaccount:{system}:{sa}"}
-    kubectl(kubeconfig, "delete", "-f", "-", "--ignore-not-found", stdin=rendered)
-    core.delete_namespace(system, propagation_policy="Background")
+    rendered = ""
+    try:
+        rendered = subprocess.run(
+            [str(binaries_dir() / "helm"), "template", release, str(REPO / "charts/troupe"),
+             "-n", system, "--show-only", "templates/studio-rbac.yaml",
+             "--set", "studio.enabled=true", "--set", "studio.databaseUrl=postgresql://unused",
+             "--set", "studio.store.endpoint=http://unused", "--set", "studio.store.secretName=x"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        docs = [d for d in yaml.safe_load_all(rendered) if d]
+        sa = docs[1]["subjects"][0]["name"]
+        core.create_namespaced_service_account(system, {"metadata": {"name": sa}})
+        kubectl(kubeconfig, "apply", "-f", "-", stdin=rendered)
+        path = kubeconfig_for(
+            kubeconfig, token(core, system, sa), tmp_path_factory.mktemp("studio") / "kubeconfig"
+        )
+        yield {"kubeconfig": path, "user": f"system:serviceaccount:{system}:{sa}"}
+    finally:
+        if rendered:
+            kubectl(kubeconfig, "delete", "-f", "-", "--ignore-not-found", stdin=rendered)
+        core.delete_namespace(system, propagation_policy="Background")
 
 
 def probe_routes(app) -> None:
