@@ -161,7 +161,7 @@ def probe_routes(app) -> None:
 
     @app.api_route("/api/v1/projects/{project}/probe", methods=["GET", "POST", "DELETE"])
     def probe(project: str, who: Called):
-        jobs = client.CustomObjectsApi(who.api).list_namespaced_custom_object(
+        jobs = client.CustomObjectsApi(who.api_client).list_namespaced_custom_object(
             GROUP, VERSION, project, PLURAL
         )
         return {"username": who.identity.username, "jobs": len(jobs["items"])}

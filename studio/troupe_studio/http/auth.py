@@ -2,9 +2,10 @@
 
 A project route depends on `caller(request, project)`: the Bearer token is reviewed (401 when
 missing or refused), the project's namespace is asked whether the caller may do the request's
-verb on TrainingJobs (403 naming namespace and verb), and the route gets a `Caller` whose `api`
-impersonates the user. A project's permissions are the caller's TrainingJob permissions in its
-namespace: reading needs get, uploading create, changing update, removing delete.
+verb on TrainingJobs (403 naming namespace and verb), and the route gets a `Caller` whose
+`api_client` impersonates the user. A project's permissions are the caller's TrainingJob
+permissions in its namespace: reading needs get, uploading create, changing update, removing
+delete.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ _made = threading.Lock()
 @dataclass(frozen=True)
 class Caller:
     identity: Identity
-    api: ApiClient
+    api_client: ApiClient  # impersonates `identity` (token mode) or is the kubeconfig's own
 
 
 class WhoAmI(BaseModel):
@@ -54,13 +55,23 @@ def access_of(conn: HTTPConnection) -> Access:
     state = conn.app.state
     with _made:
         if getattr(state, "access", None) is None:
-            settings = state.settings
-            try:
-                api = access.service_client()
-            except ClusterUnavailable as exc:  # asked again on the next request
-                raise _refuse(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
-            state.access = Access(api, mode=settings.auth, ttl=settings.auth_cache_s)
+            api = _service_api(state)
+            state.access = Access(api, mode=state.settings.auth, ttl=state.settings.auth_cache_s)
     return state.access
+
+
+def _service_api(state) -> ApiClient:
+    """The app's own client where it keeps one (`state.service_client()`), else found here;
+    none is 503, and asked again on the next request."""
+    try:
+        own = getattr(state, "service_client", None)
+        api = own() if own else access.service_client()
+    except ClusterUnavailable as exc:
+        raise _refuse(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    if api is None:
+        message = "no Kubernetes configuration (set KUBECONFIG, or run in a pod)"
+        raise _refuse(status.HTTP_503_SERVICE_UNAVAILABLE, message)
+    return api
 
 
 def bearer(conn: HTTPConnection) -> str | None:
