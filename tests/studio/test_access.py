@@ -17,6 +17,7 @@ import subprocess
 import sys
 import uuid
 
+import httpx
 import pytest
 import yaml
 from fastapi import WebSocket
@@ -191,7 +192,9 @@ def service(s3, service_identity, tmp_path_factory):
     app.state.access = Access(own, mode="token", ttl=settings.auth_cache_s)
     probe_routes(app)
     svc = Service(app).start()
+    svc.api = httpx.Client(base_url=svc.url + "/api/v1", timeout=60)  # the API's root
     yield svc
+    svc.api.close()
     svc.stop()
 
 
@@ -201,7 +204,7 @@ def as_user(service, user) -> dict:
 
 def test_whoami_answers_each_identity(service, users):
     for u in users.values():
-        got = service.http.get("/whoami", headers=as_user(service, u))
+        got = service.api.get("/whoami", headers=as_user(service, u))
         assert got.status_code == 200, got.text
         body = got.json()
         assert (body["username"], body["mode"]) == (u["user"], "token")
@@ -210,17 +213,17 @@ def test_whoami_answers_each_identity(service, users):
 
 def test_projects_are_only_the_callers_own_namespace(service, users):
     for u in users.values():
-        got = service.http.get("/projects", headers=as_user(service, u))
+        got = service.api.get("/projects", headers=as_user(service, u))
         assert got.status_code == 200, got.text
         assert got.json() == [{"name": u["ns"]}]
 
 
 def test_a_project_of_another_user_is_forbidden_naming_namespace_and_verb(service, users):
     alice, bob = users["alice"], users["bob"]
-    own = service.http.get(f"/projects/{alice['ns']}/probe", headers=as_user(service, alice))
+    own = service.api.get(f"/projects/{alice['ns']}/probe", headers=as_user(service, alice))
     assert own.status_code == 200 and own.json() == {"username": alice["user"], "jobs": 0}
     for method, verb in (("GET", "get"), ("POST", "create"), ("DELETE", "delete")):
-        got = service.http.request(
+        got = service.api.request(
             method, f"/projects/{bob['ns']}/probe", headers=as_user(service, alice)
         )
         assert got.status_code == 403, got.text
@@ -232,18 +235,16 @@ def test_no_token_or_a_bad_one_is_401(service, users):
     project = users["alice"]["ns"]
     for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic eDp5"}):
         for path in ("/whoami", "/projects", f"/projects/{project}/probe"):
-            got = service.http.get(path, headers=headers)
+            got = service.api.get(path, headers=headers)
             assert got.status_code == 401, (path, headers, got.text)
             assert got.headers["www-authenticate"] == "Bearer"
     forged = users["alice"]["token"][:-4] + "AAAA"  # a signature that does not verify
-    assert (
-        service.http.get("/whoami", headers={"Authorization": f"Bearer {forged}"}).status_code
-        == 401
-    )
+    got = service.api.get("/whoami", headers={"Authorization": f"Bearer {forged}"})
+    assert got.status_code == 401
 
 
 def test_a_project_name_that_is_no_namespace_is_422_naming_the_field(service, users):
-    got = service.http.get("/projects/Not_A_NS/probe", headers=as_user(service, users["alice"]))
+    got = service.api.get("/projects/Not_A_NS/probe", headers=as_user(service, users["alice"]))
     assert got.status_code == 422 and got.json()["detail"][0]["loc"] == ["path", "project"]
 
 
@@ -292,7 +293,7 @@ def test_an_impersonated_client_is_held_to_the_callers_rbac_by_the_api_server(
             GROUP, VERSION, alice["ns"], PLURAL, trainingjob("made-by-service")
         )
     assert itself.value.status == 403
-    listed = service.http.get(f"/projects/{alice['ns']}/probe", headers=as_user(service, alice))
+    listed = service.api.get(f"/projects/{alice['ns']}/probe", headers=as_user(service, alice))
     assert listed.json()["jobs"] == 1
 
 
@@ -301,9 +302,9 @@ def test_a_revoked_token_stops_working_once_the_cache_expires(admin, service, us
     ns = users["alice"]["ns"]
     core.create_namespaced_service_account(ns, {"metadata": {"name": "carol"}})
     carol = {"Authorization": f"Bearer {token(core, ns, 'carol')}"}
-    assert service.http.get("/whoami", headers=carol).status_code == 200
+    assert service.api.get("/whoami", headers=carol).status_code == 200
     core.delete_namespaced_service_account("carol", ns)
-    until(lambda: service.http.get("/whoami", headers=carol).status_code == 401, 20, "revocation")
+    until(lambda: service.api.get("/whoami", headers=carol).status_code == 401, 20, "revocation")
 
 
 def test_the_sdk_and_the_cli_see_the_same_identity(service, users):
@@ -341,7 +342,7 @@ def test_local_mode_is_the_kubeconfigs_own_identity(kubeconfig, admin, s3, tmp_p
     app.state.access = access
     svc = Service(app).start()
     try:
-        body = svc.http.get("/whoami").json()
+        body = httpx.get(svc.url + "/api/v1/whoami", timeout=60).json()
         assert body == {"username": me.username, "groups": list(me.groups), "mode": "local"}
     finally:
         svc.stop()
