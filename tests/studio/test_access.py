@@ -37,14 +37,6 @@ from troupe_studio.settings import Settings
 
 pytestmark = pytest.mark.integration
 GROUP, VERSION, PLURAL = "troupe.dev", "v1alpha1", "trainingjobs"
-USER_RULES = [  # what a project member gets: TrainingJobs, and reading their pods and events
-    {
-        "apiGroups": ["troupe.dev"],
-        "resources": ["trainingjobs"],
-        "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"],
-    },
-    {"apiGroups": [""], "resources": ["pods", "pods/log", "events"], "verbs": ["get", "list"]},
-]
 
 
 @pytest.fixture(scope="module")
@@ -90,31 +82,33 @@ def kubeconfig_for(admin_kubeconfig: str, bearer: str, path) -> str:
 
 
 @pytest.fixture(scope="module")
-def users(admin):
-    """Namespaces a-… and b-…, a ServiceAccount in each bound to USER_RULES there only."""
+def users(admin, service_identity):
+    """Namespaces a-… and b-…, a ServiceAccount in each bound there only to the chart's
+    ClusterRole for project members."""
     core, rbac = client.CoreV1Api(admin), client.RbacAuthorizationV1Api(admin)
     suffix = uuid.uuid4().hex[:6]
+    role = service_identity["user_role"]
     made: list[str] = []  # deleted even when making the rest failed
     try:
-        yield _make_users(core, rbac, suffix, {}, made)
+        yield _make_users(core, rbac, suffix, role, made)
     finally:
         for ns in made:
             core.delete_namespace(ns, propagation_policy="Background")
 
 
-def _make_users(core, rbac, suffix, out, made):
+def _make_users(core, rbac, suffix, role, made):
+    out = {}
     for who in ("alice", "bob"):
         ns = f"t-studio-{who}-{suffix}"
         core.create_namespace({"metadata": {"name": ns, "labels": {"troupe.dev/test": "true"}}})
         made.append(ns)
         core.create_namespaced_service_account(ns, {"metadata": {"name": who}})
-        rbac.create_namespaced_role(ns, {"metadata": {"name": "studio-user"}, "rules": USER_RULES})
         rbac.create_namespaced_role_binding(
             ns,
             {
                 "metadata": {"name": "studio-user"},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                            "name": "studio-user"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                            "name": role},
                 "subjects": [{"kind": "ServiceAccount", "name": who, "namespace": ns}],
             },
         )  # fmt: skip
@@ -144,13 +138,20 @@ def service_identity(admin, kubeconfig, tmp_path_factory):
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
         docs = [d for d in yaml.safe_load_all(rendered) if d]
-        sa = docs[1]["subjects"][0]["name"]
+        sa = next(d for d in docs if d["kind"] == "ClusterRoleBinding")["subjects"][0]["name"]
         core.create_namespaced_service_account(system, {"metadata": {"name": sa}})
         kubectl(kubeconfig, "apply", "-f", "-", stdin=rendered)
         path = kubeconfig_for(
             kubeconfig, token(core, system, sa), tmp_path_factory.mktemp("studio") / "kubeconfig"
         )
-        yield {"kubeconfig": path, "user": f"system:serviceaccount:{system}:{sa}"}
+        user_role = next(
+            d["metadata"]["name"] for d in docs if d["metadata"]["name"].endswith("-user")
+        )
+        yield {
+            "kubeconfig": path,
+            "user": f"system:serviceaccount:{system}:{sa}",
+            "user_role": user_role,
+        }
     finally:
         if rendered:
             kubectl(kubeconfig, "delete", "-f", "-", "--ignore-not-found", stdin=rendered)
@@ -367,6 +368,6 @@ def test_the_api_server_accepts_every_object_the_chart_makes_for_studio(kubeconf
         names = {f"{d['kind']}/{d['metadata']['name']}" for d in docs}
         out = kubectl(kubeconfig, "apply", "--dry-run=server", "-n", system, "-f", "-",
                       stdin=yaml.safe_dump_all(docs))  # fmt: skip
-        assert out.count("(server dry run)") == len(docs) == len(names) == 8, out
+        assert out.count("(server dry run)") == len(docs) == len(names) == 9, out
     finally:
         core.delete_namespace(system, propagation_policy="Background")

@@ -325,6 +325,16 @@ STUDIO_RULES = {
 }
 
 
+# What a project member gets where an admin binds the chart's user ClusterRole.
+STUDIO_USER_RULES = {
+    ("troupe.dev", "trainingjobs"): {"get", "list", "watch", "create", "update", "patch", "delete"},
+    ("", "secrets"): {"get", "create", "patch"},
+    ("", "pods"): {"get", "list", "watch"},
+    ("", "pods/log"): {"get", "list", "watch"},
+    ("", "events"): {"get", "list", "watch"},
+}
+
+
 def studio_container(docs: list[dict]) -> dict:
     return only(docs, "Deployment", "troupe-studio")["spec"]["template"]["spec"]["containers"][0]
 
@@ -337,6 +347,8 @@ def test_studio_may_review_and_impersonate_and_only_read_runs():
     docs = render(*STUDIO_EXTERNAL_DB)
     assert_no_wildcards(docs)
     assert granted(only(docs, "ClusterRole", "troupe-studio")) == STUDIO_RULES
+    assert granted(only(docs, "ClusterRole", "troupe-studio-user")) == STUDIO_USER_RULES
+    assert not [d for d in docs if d.get("roleRef", {}).get("name") == "troupe-studio-user"]
     binding = only(docs, "ClusterRoleBinding", "troupe-studio")
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "troupe-studio", "namespace": NAMESPACE}
