@@ -12,7 +12,7 @@ ALL_IMAGES := base pytorch mpi xgboost jax tensorflow paddle operator
 CI_EXAMPLES ?= generic,pytorch,mpi,xgboost
 NODE_SOCK ?= /run/troupe-node/$(or $(TROUPE_CLUSTER),troupe)/containerd.sock
 
-.PHONY: help venv binaries cluster cluster-down images lint test test-unit test-integration test-contract test-examples demo crds bench bench-requests
+.PHONY: help venv binaries cluster cluster-down images lint test test-unit test-integration test-contract test-examples demo studio crds bench bench-requests
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -65,6 +65,9 @@ test: lint venv cluster images ## everything CI runs: lint, unit and integration
 crds: venv ## regenerate crds/ and the chart's copy from the spec models
 	bash hack/sync-chart-crds.sh
 	$(PY) -m troupe.cli.reference --update README.md examples
+
+studio: venv ## Troupe Studio on the local cluster (starts or reuses it; local mode, SQLite); prints its URL
+	bash hack/studio.sh
 
 demo: venv cluster ## run the operator on the local cluster with an example job
 	bash hack/demo.sh

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from . import catalog, db
-from .http import artifacts
+from .http import artifacts, auth
 from .http.schemas import Health
 from .names import Invalid
 from .settings import Settings
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = db.sessions(app.state.engine)
     app.state.store = make_store(settings)
     app.state.bucket_ready = False
+    app.include_router(auth.router, prefix=API)
     for kind in db.KINDS:
         app.include_router(artifacts.router(kind), prefix=API)
     for r in artifacts.uploads():

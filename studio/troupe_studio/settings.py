@@ -27,6 +27,8 @@ class Settings:
     max_upload_bytes: int = 2 << 30
     orphan_grace_s: float = 3600.0  # a staged object younger than this may be an upload in flight
     migrate: bool = True
+    auth: str = "local"  # "token": Bearer tokens (TokenReview); "local": the kubeconfig's user
+    auth_cache_s: float = 10.0  # how long a token's or an access review's answer is reused
 
     @property
     def db_url(self) -> str:
@@ -41,6 +43,11 @@ def read_env_file(path: Path) -> dict[str, str]:
         return {}
     pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
     return {k.strip(): v.strip() for k, v in pairs if not k.startswith("#")}
+
+
+def default_auth(env: dict[str, str]) -> str:
+    """Tokens in a pod (where a kubeconfig's identity would be the service's own), else local."""
+    return "token" if env.get("KUBERNETES_SERVICE_HOST") else "local"
 
 
 def parse(
@@ -72,6 +79,17 @@ def parse(
         type=int,
         default=int(env.get("TROUPE_STUDIO_MAX_UPLOAD_BYTES", Settings.max_upload_bytes)),
     )
+    p.add_argument(
+        "--auth",
+        choices=["token", "local"],
+        default=env.get("TROUPE_STUDIO_AUTH") or default_auth(env),
+        help="token: callers send Kubernetes Bearer tokens; local: the kubeconfig's identity",
+    )
+    p.add_argument(
+        "--auth-cache-s",
+        type=float,
+        default=float(env.get("TROUPE_STUDIO_AUTH_CACHE_S", Settings.auth_cache_s)),
+    )
     a = p.parse_args(argv)
     settings = Settings(
         data_dir=a.data_dir,
@@ -82,5 +100,7 @@ def parse(
         store_region=a.store_region,
         bucket=a.bucket,
         max_upload_bytes=a.max_upload_bytes,
+        auth=a.auth,
+        auth_cache_s=a.auth_cache_s,
     )
     return settings, {"host": a.host, "port": a.port}

@@ -93,7 +93,11 @@ def assert_no_wildcards(docs: list[dict]) -> None:
 
 
 def test_chart_lints():
-    for values in ([], ["watchNamespaces={a,b}", "certManager.enabled=true"]):
+    for values in (
+        [],
+        ["watchNamespaces={a,b}", "certManager.enabled=true"],
+        [*STUDIO, "studio.postgresql.enabled=true"],
+    ):
         args = [_helm(), "lint", "--strict", str(CHART)]
         for value in values:
             args += ["--set", value]
@@ -296,3 +300,133 @@ def test_grafana_dashboard_charts_every_operator_metric():
         assert metric in exprs, metric
     configmap = only(render("grafanaDashboard.enabled=true"), "ConfigMap")
     assert json.loads(configmap["data"]["troupe.json"]) == dashboard
+
+
+STUDIO = (
+    "studio.enabled=true",
+    "studio.store.endpoint=http://s3.store:7070",
+    "studio.store.secretName=store-credentials",
+)
+STUDIO_EXTERNAL_DB = (*STUDIO, "studio.databaseUrl=postgresql+psycopg://studio:pw@db:5432/studio")
+# What Studio's own identity may do (templates/studio-rbac.yaml): review tokens and access,
+# impersonate callers, list namespaces, and read the runs it keeps history of.
+STUDIO_RULES = {
+    ("authentication.k8s.io", "tokenreviews"): {"create"},
+    ("authorization.k8s.io", "subjectaccessreviews"): {"create"},
+    ("", "users"): {"impersonate"},
+    ("", "groups"): {"impersonate"},
+    ("", "serviceaccounts"): {"impersonate"},
+    ("authentication.k8s.io", "uids"): {"impersonate"},
+    ("", "namespaces"): {"list"},
+    ("troupe.dev", "trainingjobs"): {"get", "list", "watch"},
+    ("", "pods"): {"get", "list", "watch"},
+    ("", "events"): {"get", "list", "watch"},
+    ("", "pods/log"): {"get"},
+}
+
+
+# What a project member gets where an admin binds the chart's user ClusterRole.
+STUDIO_USER_RULES = {
+    ("troupe.dev", "trainingjobs"): {"get", "list", "watch", "create", "update", "patch", "delete"},
+    ("", "secrets"): {"get", "create", "patch"},
+    ("", "pods"): {"get", "list", "watch"},
+    ("", "pods/log"): {"get", "list", "watch"},
+    ("", "events"): {"get", "list", "watch"},
+}
+
+
+def studio_container(docs: list[dict]) -> dict:
+    return only(docs, "Deployment", "troupe-studio")["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_studio_is_not_installed_unless_enabled():
+    assert not [d for d in render() if "studio" in d["metadata"]["name"]]
+
+
+def test_studio_may_review_and_impersonate_and_only_read_runs():
+    docs = render(*STUDIO_EXTERNAL_DB)
+    assert_no_wildcards(docs)
+    assert granted(only(docs, "ClusterRole", "troupe-studio")) == STUDIO_RULES
+    assert granted(only(docs, "ClusterRole", "troupe-studio-user")) == STUDIO_USER_RULES
+    assert not [d for d in docs if d.get("roleRef", {}).get("name") == "troupe-studio-user"]
+    binding = only(docs, "ClusterRoleBinding", "troupe-studio")
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "troupe-studio", "namespace": NAMESPACE}
+    ]
+    pod = only(docs, "Deployment", "troupe-studio")["spec"]["template"]
+    assert pod["spec"]["serviceAccountName"] == "troupe-studio"
+    operator_selector = only(docs, "Deployment", "troupe")["spec"]["selector"]["matchLabels"]
+    assert not operator_selector.items() <= pod["metadata"]["labels"].items()
+    assert only(docs, "ServiceAccount", "troupe-studio")
+    assert only(docs, "Service", "troupe-studio")["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_studio_pod_is_hardened_and_keeps_secrets_out_of_its_spec():
+    docs = render(*STUDIO_EXTERNAL_DB)
+    main = studio_container(docs)
+    assert main["securityContext"]["readOnlyRootFilesystem"] is True
+    assert main["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert main["readinessProbe"]["httpGet"]["path"] == "/api/v1/health"
+    env = {e["name"]: e for e in main["env"]}
+    assert env["TROUPE_STUDIO_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": "troupe-studio-database",
+        "key": "url",
+    }
+    assert env["TROUPE_STORE_SECRET_KEY"]["valueFrom"]["secretKeyRef"]["name"] == (
+        "store-credentials"
+    )
+    assert "pw@" not in json.dumps(only(docs, "Deployment", "troupe-studio"))
+    secret = only(docs, "Secret", "troupe-studio-database")
+    assert secret["stringData"]["url"].startswith("postgresql+psycopg://studio:pw@db")
+
+
+def test_studio_settings_reach_its_own_argument_parser(tmp_path):
+    from troupe_studio.settings import parse
+
+    main = studio_container(render(*STUDIO_EXTERNAL_DB, "studio.maxUploadBytes=5000000000"))
+    env = {"TROUPE_STUDIO_STORE_ENV": str(tmp_path / "none")}
+    settings, listen = parse(main["args"], env)
+    assert (settings.auth, settings.store_endpoint, settings.bucket) == (
+        "token",
+        "http://s3.store:7070",
+        "troupe-studio",
+    )
+    assert (settings.max_upload_bytes, listen["port"], listen["host"]) == (
+        5_000_000_000,
+        8700,
+        "0.0.0.0",
+    )
+
+
+def test_studio_with_its_own_postgresql():
+    docs = render(*STUDIO, "studio.postgresql.enabled=true")
+    db = only(docs, "StatefulSet", "troupe-studio-postgresql")
+    claim = db["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"]
+    assert claim == "8Gi"
+    password = only(docs, "Secret", "troupe-studio-postgresql")["stringData"]["password"]
+    assert len(password) == 32
+    env = {e["name"]: e for e in studio_container(docs)["env"]}
+    assert env["TROUPE_STUDIO_DATABASE_URL"]["value"] == (
+        "postgresql+psycopg://studio:$(POSTGRES_PASSWORD)@troupe-studio-postgresql:5432/studio"
+    )
+    assert list(env).index("POSTGRES_PASSWORD") < list(env).index("TROUPE_STUDIO_DATABASE_URL")
+    assert not [d for d in render(*STUDIO_EXTERNAL_DB) if d["kind"] == "StatefulSet"]
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (STUDIO, "set studio.databaseUrl, studio.databaseSecret.name"),
+        (("studio.enabled=true", "studio.databaseUrl=postgresql://x"), "studio.store.endpoint"),
+        (STUDIO_EXTERNAL_DB[:2] + STUDIO_EXTERNAL_DB[3:], "studio.store.secretName"),
+        ((*STUDIO_EXTERNAL_DB, "studio.auth=open"), "studio.auth"),
+        ((*STUDIO, "studio.databaseUrl=mysql://db"), "studio.databaseUrl"),
+        ((*STUDIO_EXTERNAL_DB, "studio.typo=1"), "typo"),
+    ],
+)
+def test_studio_values_that_cannot_work_are_refused_by_name(values, message):
+    args = [_helm(), "template", "troupe", str(CHART)]
+    for value in values:
+        args += ["--set", value]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and message in out.stderr, out.stderr

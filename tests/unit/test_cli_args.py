@@ -87,3 +87,43 @@ def test_dag_keeps_a_roles_own_dependencies():
 def test_dag_draws_a_spec_that_does_not_parse_as_written():
     spec = yaml.safe_load("roles: [{name: a, replicas: -1}, {name: b, dependsOn: [{role: a}]}]")
     assert dag_lines(with_default_dependencies(spec)) == ["a x-1", "    └── b x1  (after a Ready)"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-n", "team-a", "studio", "follow", "mnist-r3"],
+        ["studio", "follow", "mnist-r3", "-n", "team-a"],
+        ["studio", "--project", "team-a", "follow", "mnist-r3"],
+    ],
+)
+def test_studio_commands_take_the_project_from_the_namespace_flag_or_their_own(argv):
+    args = parse_args(argv)
+    assert (args.command, args.action, args.run) == ("studio", "follow", "mnist-r3")
+    assert "team-a" in (args.project, args.namespace)
+
+
+def test_studio_upload_reads_kind_name_path_and_repeated_requirements():
+    args = parse_args(
+        ["studio", "upload", "algorithms", "mlp", "train.py"]
+        + ["--requirement", "numpy", "--requirement", "pillow", "--framework", "pytorch"]
+    )
+    assert (args.kind, args.name, args.path) == ("algorithms", "mlp", "train.py")
+    assert (args.requirement, args.framework) == (["numpy", "pillow"], "pytorch")
+
+
+@pytest.mark.parametrize(
+    "message, line",
+    [
+        ({"type": "log", "pod": "p-0", "line": "hello"}, "p-0 | hello"),
+        ({"type": "metric", "pod": "p-0", "step": 3, "values": {"loss": 0.5}},
+         "p-0 step 3: loss=0.5"),
+        ({"type": "phase", "phase": "Failed", "message": "OOM"}, "phase Failed: OOM"),
+        ({"type": "pod", "pod": "p-0", "role": "worker", "phase": "Failed", "exitCode": 0},
+         "pod p-0 (worker) Failed exit 0"),
+    ],
+)  # fmt: skip
+def test_studio_follow_prints_each_live_message_as_one_line(message, line):
+    from troupe.cli.studio import message_line
+
+    assert message_line(message) == line

@@ -82,3 +82,28 @@ The rules the operator needs in every namespace it watches, and nothing more:
   resources: ["workloads/status"]
   verbs: ["get", "patch"]
 {{- end -}}
+
+{{- define "troupe.studio.fullname" -}}
+{{- printf "%s-studio" (include "troupe.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "troupe.studio.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}-studio
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "troupe.studio.serviceAccountName" -}}
+{{- default (include "troupe.studio.fullname" .) .Values.studio.serviceAccount.name -}}
+{{- end -}}
+
+{{- define "troupe.studio.postgresql" -}}
+{{- printf "%s-postgresql" (include "troupe.studio.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "troupe.studio.labels" -}}
+{{ include "troupe.studio.selectorLabels" . }}
+app.kubernetes.io/component: studio
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}

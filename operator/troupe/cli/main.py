@@ -13,6 +13,7 @@ from troupe.cli.artifacts import add_commands as add_artifact_commands
 from troupe.cli.dag import cmd_dag
 from troupe.cli.logs import cmd_logs
 from troupe.cli.show import cmd_describe, cmd_get
+from troupe.cli.studio import add_commands as add_studio_commands
 from troupe.cli.write import cmd_delete, cmd_submit
 
 GLOBAL_FLAGS = ("namespace", "context", "kubeconfig")
@@ -56,6 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     logs.add_argument("-f", "--follow", action="store_true")
     command("submit", cmd_submit, "validate locally, then create or update").add_argument("file")
     add_artifact_commands(command)
+    add_studio_commands(command, flags)
     args = parser.parse_args(argv)
     for name in GLOBAL_FLAGS:
         setattr(args, name, getattr(args, name, None))
