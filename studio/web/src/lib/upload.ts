@@ -32,7 +32,7 @@ export function outcome<T>(status: number, text: string): UploadOutcome<T> {
   }
   const detail = body && typeof body === "object" && "detail" in body ? (body as { detail: unknown }).detail : body;
   const message =
-    typeof detail === "string"
+    typeof detail === "string" && detail.length <= 300 && !detail.trimStart().startsWith("<")
       ? detail
       : Array.isArray(detail) && detail.length && typeof detail[0]?.msg === "string"
         ? detail.map((d: { msg: string }) => d.msg).join("; ")
