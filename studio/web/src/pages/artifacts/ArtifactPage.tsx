@@ -12,6 +12,13 @@ import { Preview } from "./Preview";
 import { UploadForm } from "./UploadForm";
 import { Validation } from "./Validation";
 
+// shown in the preview instead, or nothing to say
+const HIDDEN = ["preview", "parameters", "params", "columns", "files"];
+
+function isBlank(v: unknown): boolean {
+  return v == null || v === "" || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && Object.keys(v as object).length === 0);
+}
+
 export function ArtifactPage({ kind }: { kind: Kind }) {
   const { project = "", name = "" } = useParams();
   const [picked, setPicked] = useState<number | null>(null);
@@ -72,7 +79,7 @@ export function ArtifactPage({ kind }: { kind: Kind }) {
             <dl className="meta">
               <dt>URI</dt><dd><code>{v.uri}</code></dd>
               {Object.entries(v.metadata ?? {})
-                .filter(([k]) => !["preview", "parameters", "columns"].includes(k))
+                .filter(([k, val]) => !HIDDEN.includes(k) && !isBlank(val))
                 .map(([k, val]) => (
                   <div key={k}><dt>{k}</dt><dd>{typeof val === "object" ? JSON.stringify(val) : String(val)}</dd></div>
                 ))}

@@ -14,8 +14,9 @@ export function LayerLibrary({ layers, onAdd }: { layers: LayerSpec[]; onAdd: (l
       <ul>
         {shown.map((l) => (
           <li key={l.name}>
-            <button type="button" onClick={() => onAdd(l)} title={l.description} aria-label={`Add ${l.name}`}>
-              + {l.name}
+            <button type="button" onClick={() => onAdd(l)} title={l.description}>
+              <span className="sr-only">Add </span>
+              {l.name}
               {l.source === "user" && <span className="tag">yours</span>}
             </button>
           </li>
