@@ -13,16 +13,14 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
+from pages import ARTIFACTS, PROJECT
 from servers import Service
 
 from troupe_studio.app import create_app
 from troupe_studio.http.web import STATIC
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
-PROJECT = "default"
 MOVED = re.compile(r"^/api/v1/projects/[^/]+/(datasets|algorithms|layers|models)(/.*)?$")
 
 
@@ -93,6 +91,7 @@ def studio(settings):
     app = create_app(settings)
     svc = Service(ContractShim(app)).start()
     svc.schema = app.openapi()
+    svc.routes = {getattr(r, "path", "") for r in app.routes}  # WebSockets are not in the schema
     yield svc
     svc.stop()
 

@@ -12,6 +12,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 AXE = Path(__file__).resolve().parents[3] / "studio/web/node_modules/axe-core/axe.min.js"
 ARTIFACTS = Path(__file__).parent / "artifacts"
+PROJECT = "default"  # the one project local mode gives (before the merge: the shim's)
 
 
 def wait(b: WebDriver, what: str, check, timeout: float = 20):
@@ -21,12 +22,15 @@ def wait(b: WebDriver, what: str, check, timeout: float = 20):
 
 
 def field(b: WebDriver, label: str, within: WebElement | None = None) -> WebElement:
-    """The control a <label> names (label for=id), as a user finds it."""
-    root = within or b
-    for lab in root.find_elements(By.TAG_NAME, "label"):
-        if lab.text.strip() == label and lab.get_attribute("for"):
-            return b.find_element(By.ID, lab.get_attribute("for"))
-    raise AssertionError(f"no field labelled {label!r}")
+    """The control a <label> names (label for=id), as a user finds it; waits for it to render."""
+
+    def find():
+        for lab in (within or b).find_elements(By.TAG_NAME, "label"):
+            if lab.text.strip() == label and lab.get_attribute("for"):
+                return b.find_element(By.ID, lab.get_attribute("for"))
+        return None
+
+    return wait(b, f"a field labelled {label!r}", find, timeout=10)
 
 
 def field_error(b: WebDriver, control: WebElement) -> str:
@@ -37,10 +41,16 @@ def field_error(b: WebDriver, control: WebElement) -> str:
 
 
 def button(b: WebDriver, text: str) -> WebElement:
-    for el in b.find_elements(By.TAG_NAME, "button"):
-        if text in (el.text.strip(), el.get_attribute("aria-label"), el.accessible_name):
-            return el
-    raise AssertionError(f"no button {text!r}")
+    """The button with this text or label; waits for it to render."""
+
+    def find():
+        for el in b.find_elements(By.TAG_NAME, "button"):
+            names = (el.text, el.get_attribute("aria-label"), el.get_attribute("textContent"))
+            if text in (" ".join((n or "").split()) for n in names):
+                return el
+        return None
+
+    return wait(b, f"a button {text!r}", find, timeout=10)
 
 
 def screenshot(b: WebDriver, name: str) -> Path:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from pages import button, field, field_error, screenshot, wait
+from pages import PROJECT, button, field, field_error, screenshot, wait
 from selenium.webdriver.common.by import By
-
-from conftest import PROJECT
 
 VALIDATE = "/api/v1/projects/{project}/models/{name}/versions/{number}/validate"
 
@@ -23,7 +21,9 @@ def set_field(page, label, value, within=None):
 
 def add(page, layer, **params):
     button(page, f"Add {layer}").click()
-    inspector = wait(page, f"the {layer} form", lambda: page.find_element(By.CSS_SELECTOR, ".inspector"))
+    inspector = wait(
+        page, f"the {layer} form", lambda: page.find_element(By.CSS_SELECTOR, ".inspector")
+    )
     assert layer in inspector.find_element(By.TAG_NAME, "h2").text
     for name, value in params.items():
         set_field(page, name, str(value), inspector)
@@ -46,8 +46,16 @@ def test_small_cnn_is_built_from_layers_and_saved_as_a_version(page, studio):
     boxes = page.find_elements(By.CSS_SELECTOR, ".react-flow__node")
     assert len(boxes) == 5  # the input and four layers, all drawn
     button(page, "Save as new version").click()
-    wait(page, "the saved version", lambda: page.current_url.endswith("/models/small-cnn/versions/1/graph"))
-    wait(page, "the graph again", lambda: len(page.find_elements(By.CSS_SELECTOR, ".react-flow__node")) == 5)
+    wait(
+        page,
+        "the saved version",
+        lambda: page.current_url.endswith("/models/small-cnn/versions/1/graph"),
+    )
+    wait(
+        page,
+        "the graph again",
+        lambda: len(page.find_elements(By.CSS_SELECTOR, ".react-flow__node")) == 5,
+    )
 
     stored = studio.http.get("/models/small-cnn/versions/1").json()
     assert stored["metadata"]["nodes"] == 4

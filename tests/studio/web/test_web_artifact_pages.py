@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import csv
 
-from pages import button, field, field_error, screenshot, wait
+from pages import PROJECT, button, field, field_error, screenshot, wait
 from selenium.webdriver.common.by import By
-
-from conftest import PROJECT
 
 
 def test_uploaded_dataset_shows_its_rows(page, studio, tmp_path):
     path = tmp_path / "iris.csv"
-    rows = [["sepal_length", "species"], ["5.1", "setosa"], ["6.3", "virginica"], ["5.8", "versicolor"]]
+    rows = [
+        ["sepal_length", "species"],
+        ["5.1", "setosa"],
+        ["6.3", "virginica"],
+        ["5.8", "versicolor"],
+    ]
     with path.open("w", newline="") as f:
         csv.writer(f).writerows(rows)
     page.get(f"{studio.url}/p/{PROJECT}/datasets")
-    wait(page, "the empty state", lambda: "No datasets" in page.find_element(By.TAG_NAME, "main").text)
+    wait(
+        page,
+        "the empty state",
+        lambda: "No datasets" in page.find_element(By.TAG_NAME, "main").text,
+    )
     screenshot(page, "datasets-empty")
     field(page, "Name").send_keys("iris")
     field(page, "File").send_keys(str(path))
@@ -30,7 +37,10 @@ def test_uploaded_dataset_shows_its_rows(page, studio, tmp_path):
         "the preview",
         lambda: page.find_elements(By.CSS_SELECTOR, "table[aria-label='Dataset preview']"),
     )[0]
-    shown = [[c.text for c in r.find_elements(By.TAG_NAME, "td")] for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    shown = [
+        [c.text for c in r.find_elements(By.TAG_NAME, "td")]
+        for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    ]
     assert shown == rows[1:]
     assert [h.text.split()[0] for h in table.find_elements(By.TAG_NAME, "th")] == rows[0]
     stored = studio.http.get("/datasets/iris").json()

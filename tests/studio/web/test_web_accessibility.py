@@ -4,14 +4,32 @@ screenshot per page under tests/studio/web/artifacts/ (looked at by a person).""
 from __future__ import annotations
 
 import pytest
-from pages import axe, button, field, screenshot, wait
+from pages import PROJECT, axe, button, field, screenshot, wait
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import PROJECT
-
 BAD = ("critical", "serious")
+LAYER_FILE = """\
+import torch
+from torch import nn
+
+TROUPE_LAYER = {
+    "name": "Scale",
+    "params": {"factor": {"type": "number", "default": 1.0, "minimum": 0}},
+    "inputs": {"min": 1, "max": 1},
+    "description": "Multiplies by a learned scalar.",
+}
+
+
+class Scale(nn.Module):
+    def __init__(self, factor=1.0):
+        super().__init__()
+        self.factor = nn.Parameter(torch.tensor(float(factor)))
+
+    def forward(self, x):
+        return x * self.factor
+"""
 
 
 def focused_label(page) -> str:
@@ -25,7 +43,9 @@ def focused_label(page) -> str:
 
 def tab_to(page, label: str, limit: int = 60) -> None:
     for _ in range(limit):
-        ActionChains(page).send_keys(Keys.TAB).perform()  # to the page: a file input takes keys as a path
+        ActionChains(page).send_keys(
+            Keys.TAB
+        ).perform()  # to the page: a file input takes keys as a path
         if focused_label(page) == label:
             return
     raise AssertionError(f"{label!r} is not reachable with Tab in {limit} steps")
@@ -37,16 +57,9 @@ def seed(studio, tmp_path):
         params={"filename": "iris.csv", "description": "flowers"},
         content=b"sepal_length,species\n5.1,setosa\n6.3,virginica\n",
     ).raise_for_status()
-    layer = (
-        "import torch\nfrom torch import nn\n\nTROUPE_LAYER = {'name': 'Scale', 'params': "
-        "{'factor': {'type': 'number', 'default': 1.0, 'minimum': 0}}, 'inputs': {'min': 1, "
-        "'max': 1}, 'description': 'Multiplies by a learned scalar.'}\n\n\nclass Scale(nn.Module):\n"
-        "    def __init__(self, factor=1.0):\n        super().__init__()\n"
-        "        self.factor = nn.Parameter(torch.tensor(float(factor)))\n\n"
-        "    def forward(self, x):\n        return x * self.factor\n"
-    )
+    layer = LAYER_FILE.encode()
     studio.http.post(
-        "/layers/scale/versions", params={"filename": "scale.py"}, content=layer.encode()
+        "/layers/scale/versions", params={"filename": "scale.py"}, content=layer
     ).raise_for_status()
     studio.http.post(
         "/algorithms/mnist/versions",
@@ -69,7 +82,14 @@ def test_pages_pass_axe_and_are_screenshotted(page, studio, tmp_path, record_pro
     counts = {}
     for name, path in pages.items():
         page.get(studio.url + path)
-        wait(page, f"{name} to load", lambda: page.find_elements(By.TAG_NAME, "h1") and not page.find_elements(By.CSS_SELECTOR, "[role=status].muted"))
+        wait(
+            page,
+            f"{name} to load",
+            lambda: (
+                page.find_elements(By.TAG_NAME, "h1")
+                and not page.find_elements(By.CSS_SELECTOR, "[role=status].muted")
+            ),
+        )
         screenshot(page, f"page-{name}")
         found = axe(page, f"page-{name}")
         counts[name] = {v["id"]: v["impact"] for v in found}
@@ -114,5 +134,8 @@ def test_a_model_can_be_built_with_the_keyboard_alone(page, studio):
     tab_to(page, "Save as new version")
     page.switch_to.active_element.send_keys(Keys.ENTER)
     wait(page, "the version", lambda: page.current_url.endswith("/models/keys/versions/1/graph"))
-    assert studio.http.get("/models/keys/versions/1").json()["metadata"]["layers"] == ["Linear", "ReLU"]
+    assert studio.http.get("/models/keys/versions/1").json()["metadata"]["layers"] == [
+        "Linear",
+        "ReLU",
+    ]
     assert button(page, "Validate")
