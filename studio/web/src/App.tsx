@@ -1,7 +1,7 @@
 // The frame of every page: who is signed in, the project switcher, the navigation, the routes.
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useSyncExternalStore } from "react";
+import { lazy, Suspense, useEffect, useSyncExternalStore } from "react";
 import { Navigate, NavLink, Route, Routes, useNavigate, useParams } from "react-router-dom";
 import { api, data } from "./api/client";
 import { KINDS } from "./api/contract";
@@ -10,12 +10,14 @@ import { Failure, Loading } from "./components/States";
 import { ApiError } from "./lib/errors";
 import { ArtifactList } from "./pages/artifacts/ArtifactList";
 import { ArtifactPage } from "./pages/artifacts/ArtifactPage";
-import { Builder } from "./pages/builder/Builder";
-import { RunPage } from "./pages/run/RunPage";
 import { SignIn } from "./pages/signin/SignIn";
 import { TaskList } from "./pages/tasks/TaskList";
 import { TaskPage } from "./pages/tasks/TaskPage";
 import { TaskWizard } from "./pages/tasks/TaskWizard";
+
+// the graph and chart pages load their libraries (React Flow, dagre, uPlot) when first opened
+const Builder = lazy(() => import("./pages/builder/Builder").then((m) => ({ default: m.Builder })));
+const RunPage = lazy(() => import("./pages/run/RunPage").then((m) => ({ default: m.RunPage })));
 
 const LABELS: Record<string, string> = { datasets: "Datasets", algorithms: "Algorithms", layers: "Layers", models: "Models" };
 
@@ -90,6 +92,7 @@ function Shell({ user, mode }: { user: string; mode: string }) {
         </span>
       </header>
       <main className="page" id="main">
+        <Suspense fallback={<Loading what="the page" />}>
         <Routes>
           {KINDS.map((k) => (
             <Route key={k} path={k} element={<ArtifactList kind={k} />} />
@@ -106,6 +109,7 @@ function Shell({ user, mode }: { user: string; mode: string }) {
           <Route path="runs/:run" element={<RunPage />} />
           <Route path="*" element={<Navigate to="datasets" replace />} />
         </Routes>
+        </Suspense>
       </main>
     </>
   );

@@ -121,3 +121,11 @@ describe("validation laid onto nodes", () => {
     expect(r.nodes.relu1.issues[0].message).toBe("node 'relu1' does not lead to any output");
   });
 });
+
+describe("refusals with paths", () => {
+  it("places a message by the path in front of it and drops the path from the text", () => {
+    const r = refusalByNode(cnn, "file: nodes[3].params.out_features: node 'fc': Linear needs parameter 'out_features'; inputs[0]: input 'x' is not used by any node");
+    expect(r.nodes.fc.issues).toEqual([{ param: "out_features", message: "node 'fc': Linear needs parameter 'out_features'" }]);
+    expect(r.nodes.x.issues).toEqual([{ message: "input 'x' is not used by any node" }]);
+  });
+});

@@ -70,6 +70,10 @@ def test_small_cnn_is_built_from_layers_and_saved_as_a_version(page, studio):
     ]
     assert doc["outputs"] == ["linear1"]
     assert doc["nodes"][0]["params"] == {"in_channels": 1, "out_channels": 8, "kernel_size": 3}
+    page.find_element(By.CSS_SELECTOR, "[data-node='conv2d1']").click()
+    wait(
+        page, "its form", lambda: "conv2d1" in page.find_element(By.CSS_SELECTOR, ".inspector").text
+    )
     screenshot(page, "model-builder")
 
 

@@ -31,13 +31,22 @@ export function reportsByNode(g: Graph, v: ValidationLike): { nodes: Record<stri
   return { nodes, general };
 }
 
-/** The upload refusal "file: node 'fc2': ...; node 'x': ..." split onto the nodes it names. */
+/**
+ * The upload refusal "file: nodes[3].params.out_features: node 'fc2': ...; inputs[1]: ..."
+ * split onto the nodes it names: by the path in front of each message where there is one,
+ * else by the node's id in the message. The path is dropped from the text shown.
+ */
 export function refusalByNode(g: Graph, message: string): { nodes: Record<string, NodeReport>; general: string[] } {
-  const parts = message.replace(/^file:\s*/, "").split(/;\s+(?=node |input |duplicate |cycle|'|[a-z])/);
+  const parts = message.replace(/^file:\s*/, "").split(/;\s+(?=(?:nodes|inputs|edges|outputs)\[|node |input |duplicate |cycle|name)/);
   const issues = parts.map((p) => {
-    const m = /node '([^']+)'/.exec(p) ?? /input '([^']+)'/.exec(p);
-    const param = /parameter '([A-Za-z0-9_]+)'/.exec(p)?.[1];
-    return { node: m?.[1] ?? null, param: param ?? null, message: p };
+    const m = /^((?:nodes|inputs|edges|outputs)\[\d+\][A-Za-z0-9_.[\]]*|name):\s*/.exec(p);
+    const text = m ? p.slice(m[0].length) : p;
+    if (m && !m[1].startsWith("edges") && !m[1].startsWith("outputs") && m[1] !== "name") {
+      return { path: m[1], message: text };
+    }
+    const named = /node '([^']+)'/.exec(text) ?? /input '([^']+)'/.exec(text);
+    const param = /parameter '([A-Za-z0-9_]+)'/.exec(text)?.[1];
+    return { node: named?.[1] ?? null, param: param ?? null, message: text };
   });
   return reportsByNode(g, { issues });
 }

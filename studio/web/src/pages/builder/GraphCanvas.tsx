@@ -66,7 +66,9 @@ export function GraphCanvas({ graph, reports, selected, onSelect, onConnect }: P
         nodes={nodes}
         edges={edges}
         nodeTypes={TYPES}
+        key={nodes.length}
         fitView
+        fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
         nodesDraggable={false}
         nodesConnectable={!!onConnect}
         onConnect={(c: Connection) => c.source && c.target && onConnect?.(c.source, c.target)}

@@ -41,7 +41,7 @@ export function NodeInspector(p: Props) {
           <ParamField key={`${node.id}.${name}`} name={name} schema={schema} required={!!spec?.params.required.includes(name)} value={node.params[name]} error={paramIssue(name)} readOnly={p.readOnly} onChange={(v) => p.onParam(name, v)} />
         ))
       )}
-      <h3>Inputs</h3>
+      <h3>Connected from</h3>
       {inbound.length === 0 ? <p className="muted">Not connected.</p> : (
         <ul className="inbound">
           {inbound.map((s) => (
@@ -99,6 +99,7 @@ function ParamField({ name, schema, required, value, error, readOnly, onChange }
           {...fp}
           readOnly={readOnly}
           inputMode={schema.type === "integer" || schema.type === "number" ? "decimal" : undefined}
+          placeholder={schema.default !== undefined && schema.default !== null ? String(schema.default) : undefined}
           value={text}
           onChange={(e) => {
             setText(e.target.value);

@@ -23,7 +23,7 @@ export function RoleGraph({ roles, pods }: { roles: NonNullable<RunOut["roles"]>
   }, [roles, pods]);
   return (
     <div className="canvas small" aria-label="Role graph">
-      <ReactFlow nodes={nodes} edges={edges} fitView nodesConnectable={false} proOptions={{ hideAttribution: true }} />
+      <ReactFlow nodes={nodes} edges={edges} fitView fitViewOptions={{ maxZoom: 1 }} nodesConnectable={false} proOptions={{ hideAttribution: true }} />
     </div>
   );
 }
