@@ -90,7 +90,7 @@ def browser():
 def studio(settings):
     app = create_app(settings)
     svc = Service(ContractShim(app)).start()
-    svc.schema = app.openapi()
+    svc.schema, svc.settings = app.openapi(), settings
     svc.routes = {getattr(r, "path", "") for r in app.routes}  # WebSockets are not in the schema
     yield svc
     svc.stop()

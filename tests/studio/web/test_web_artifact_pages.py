@@ -85,3 +85,22 @@ def test_a_bad_name_is_shown_on_the_name_field(page, studio, tmp_path):
         "/datasets/Not_A-Label!/versions", params={"filename": "x.csv"}, content=b"a\n1\n"
     )
     assert message == direct.json()["detail"][0]["msg"]
+
+
+def test_an_upload_over_the_limit_fails_honestly_and_stores_nothing(page, studio, tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"a\n" + b"1\n" * (studio.settings.max_upload_bytes // 2 + 1024))
+    page.get(f"{studio.url}/p/{PROJECT}/datasets")
+    field(page, "Name").send_keys("big")
+    field(page, "File").send_keys(str(path))
+    button(page, "Upload").click()
+    box = wait(
+        page, "the refusal", lambda: page.find_elements(By.CSS_SELECTOR, ".upload .error-box")
+    )
+    direct = studio.http.post(
+        "/datasets/big/versions", params={"filename": "big.csv"}, content=path.read_bytes()
+    )
+    assert direct.status_code == 413
+    assert box[0].text == direct.json()["detail"]
+    screenshot(page, "dataset-upload-too-large")
+    assert studio.http.get("/datasets").json() == []

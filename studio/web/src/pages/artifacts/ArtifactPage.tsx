@@ -84,6 +84,12 @@ export function ArtifactPage({ kind }: { kind: Kind }) {
                   <div key={k}><dt>{k}</dt><dd>{typeof val === "object" ? JSON.stringify(val) : String(val)}</dd></div>
                 ))}
             </dl>
+            {kind === "models" && v.metadata?.format === "onnx" && (
+              <p className="muted" role="note">
+                An ONNX model's graph is not drawn here yet: the service reads ONNX files into the same graph format
+                (domain.onnx_graph) but serves no route for it; its inputs, outputs and opsets are above.
+              </p>
+            )}
             <Preview kind={kind} metadata={v.metadata ?? {}} />
             <Validation kind={kind} project={project} name={a.name} version={v.number} />
           </div>
