@@ -78,6 +78,7 @@ def test_pages_pass_axe_and_are_screenshotted(page, studio, tmp_path, record_pro
         "layer": f"/p/{PROJECT}/layers/scale",
         "models-empty": f"/p/{PROJECT}/models",
         "builder-empty": f"/p/{PROJECT}/builder",
+        "task-wizard": f"/p/{PROJECT}/tasks/new",
     }
     counts = {}
     for name, path in pages.items():

@@ -104,3 +104,62 @@ def test_an_upload_over_the_limit_fails_honestly_and_stores_nothing(page, studio
     assert box[0].text == direct.json()["detail"]
     screenshot(page, "dataset-upload-too-large")
     assert studio.http.get("/datasets").json() == []
+
+
+def test_the_progress_bar_follows_a_slow_upload(page, studio, tmp_path):
+    path = tmp_path / "slow.csv"
+    path.write_bytes(b"a\n" + b"1\n" * 300_000)  # 600 kB, under the 1 MiB limit
+    page.get(f"{studio.url}/p/{PROJECT}/datasets")
+    field(page, "Name").send_keys("slow")
+    field(page, "File").send_keys(str(path))
+    # Chromium's own throttling (DevTools): about 200 kB/s up, so the upload takes seconds
+    page.execute_cdp_cmd("Network.enable", {})
+    page.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 5, "downloadThroughput": -1, "uploadThroughput": 200_000},
+    )
+    try:
+        button(page, "Upload").click()
+        seen = set()
+
+        def progressed():
+            bars = page.find_elements(By.CSS_SELECTOR, "progress[aria-label='Upload progress']")
+            if bars:
+                seen.add(int(float(bars[0].get_attribute("value"))))
+                if 20 <= max(seen) < 100 and len(seen) >= 3 and not hasattr(progressed, "shot"):
+                    progressed.shot = screenshot(page, "dataset-upload-progress")
+            return page.current_url.endswith("/datasets/slow")
+
+        wait(page, "the upload to finish", progressed, timeout=60)
+    finally:
+        page.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
+    partial = sorted(v for v in seen if 0 < v < 100)
+    assert len(partial) >= 3, seen  # the bar moved while bytes went out
+    assert studio.http.get("/datasets/slow").json()["latest"]["size"] == path.stat().st_size
+
+
+def test_a_cancelled_upload_says_so_and_stores_nothing(page, studio, tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"a\n" + b"1\n" * 300_000)
+    page.get(f"{studio.url}/p/{PROJECT}/datasets")
+    field(page, "Name").send_keys("cut")
+    field(page, "File").send_keys(str(path))
+    page.execute_cdp_cmd("Network.enable", {})
+    page.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 5, "downloadThroughput": -1, "uploadThroughput": 100_000},
+    )
+    try:
+        button(page, "Upload").click()
+        button(page, "Cancel").click()
+        box = wait(page, "the message", lambda: page.find_elements(By.CSS_SELECTOR, ".error-box"))
+        assert box[0].text == "upload cancelled: nothing was stored"
+    finally:
+        page.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
+    assert studio.http.get("/datasets").json() == []

@@ -57,8 +57,8 @@ export function UploadForm({ kind, project, fixedName }: { kind: Kind; project: 
       client.invalidateQueries({ queryKey: [project, kind] });
       if (!fixedName) navigate(`/p/${project}/${kind}/${name.trim()}`);
     } else {
-      const fe = fieldErrors(out.status, out.detail, FIELDS);
-      setErrors(fe.general || Object.keys(fe.fields).length ? fe : { fields: {}, general: out.message });
+      // no answer (cancelled, dropped): the outcome's own words; an answer: its fields
+      setErrors(out.detail == null ? { fields: {}, general: out.message } : fieldErrors(out.status, out.detail, FIELDS));
     }
   }
 
