@@ -129,3 +129,12 @@ describe("refusals with paths", () => {
     expect(r.nodes.x.issues).toEqual([{ message: "input 'x' is not used by any node" }]);
   });
 });
+
+describe("inputs", () => {
+  it("renames an input together with the edges that read it", () => {
+    const g = G.renameInput(cnn, "x", "image");
+    expect(g.inputs[0].name).toBe("image");
+    expect(g.edges[0]).toEqual({ from: "image", to: "conv1" });
+    expect(layoutInput(g).edges).toHaveLength(4);
+  });
+});

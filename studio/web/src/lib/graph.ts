@@ -131,3 +131,12 @@ export function appendAfter(g: Graph, layer: string, params: Record<string, unkn
   if (g.outputs.length === 1 && g.outputs[0] === src) next = { ...next, outputs: [id] };
   return { graph: next, id };
 }
+
+/** Renames an input and the edges that read it, so a rename does not disconnect the model. */
+export function renameInput(g: Graph, from: string, to: string): Graph {
+  return {
+    ...g,
+    inputs: g.inputs.map((i) => (i.name === from ? { ...i, name: to } : i)),
+    edges: g.edges.map((e) => (e.from === from ? { ...e, from: to } : e)),
+  };
+}

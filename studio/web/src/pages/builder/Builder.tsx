@@ -138,7 +138,7 @@ function Editor({ project, initial, modelName, version }: { project: string; ini
           )}
         </div>
         <div className="side">
-          <InputsEditor graph={graph} readOnly={readOnly} reports={reports.nodes} onChange={(inputs) => edit((g) => ({ ...g, inputs }))} />
+          <InputsEditor graph={graph} readOnly={readOnly} reports={reports.nodes} onChange={(next) => edit(() => next)} />
           {node ? (
             <NodeInspector
               graph={graph}

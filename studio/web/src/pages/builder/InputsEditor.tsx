@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { Field } from "../../components/Field";
-import type { Graph, GraphInput } from "../../lib/graph";
+import { type Graph, type GraphInput, renameInput } from "../../lib/graph";
 import type { NodeReport } from "../../lib/shapes";
 
 export function parseShape(text: string): (number | null)[] | null {
@@ -12,12 +12,21 @@ export function parseShape(text: string): (number | null)[] | null {
   return out.some((v) => v !== null && !(Number.isInteger(v) && v > 0)) ? null : out;
 }
 
-export function InputsEditor({ graph, readOnly, reports, onChange }: { graph: Graph; readOnly: boolean; reports: Record<string, NodeReport>; onChange: (i: GraphInput[]) => void }) {
+export function InputsEditor({ graph, readOnly, reports, onChange }: { graph: Graph; readOnly: boolean; reports: Record<string, NodeReport>; onChange: (g: Graph) => void }) {
   return (
     <section className="card" aria-labelledby="inputs-title">
       <h2 id="inputs-title">Inputs</h2>
       {graph.inputs.map((input, k) => (
-        <InputRow key={k} input={input} readOnly={readOnly} error={reports[input.name]?.issues.map((i) => i.message).join("; ")} onChange={(v) => onChange(graph.inputs.map((x, j) => (j === k ? v : x)))} />
+        <InputRow
+          key={k}
+          input={input}
+          readOnly={readOnly}
+          error={reports[input.name]?.issues.map((i) => i.message).join("; ")}
+          onChange={(v) => {
+            const renamed = v.name !== input.name ? renameInput(graph, input.name, v.name) : graph;
+            onChange({ ...renamed, inputs: renamed.inputs.map((x, j) => (j === k ? v : x)) });
+          }}
+        />
       ))}
     </section>
   );

@@ -98,9 +98,9 @@ function TaskForm({ project, editing, initial }: { project: string; editing: str
       </fieldset>
       <fieldset>
         <legend>2. Inputs</legend>
-        <RefPicker label="Dataset" field="dataset" list={datasets.data} value={t.dataset} error={err("dataset")} onChange={(r) => set("dataset", r!)} />
-        <RefPicker label="Algorithm" field="algorithm" list={algorithms.data} value={t.algorithm} error={err("algorithm")} onChange={(r) => set("algorithm", r!)} />
-        <RefPicker label="Model" field="model" optional list={models.data} value={t.model ?? null} error={err("model")} onChange={(r) => set("model", r)} />
+        <RefPicker label="Dataset" field="dataset" kind="datasets" project={project} list={datasets.data} value={t.dataset} error={err("dataset")} onChange={(r) => set("dataset", r!)} />
+        <RefPicker label="Algorithm" field="algorithm" kind="algorithms" project={project} list={algorithms.data} value={t.algorithm} error={err("algorithm")} onChange={(r) => set("algorithm", r!)} />
+        <RefPicker label="Model" field="model" kind="models" project={project} optional list={models.data} value={t.model ?? null} error={err("model")} onChange={(r) => set("model", r)} />
       </fieldset>
       <fieldset>
         <legend>3. Roles and resources</legend>
@@ -155,10 +155,17 @@ export function typed(v: string): string | number | boolean {
   return v;
 }
 
-function RefPicker({ label, field, list, value, optional, error, onChange }: {
-  label: string; field: string; list?: ArtifactOut[]; value: { name: string; version: number } | null; optional?: boolean; error?: string; onChange: (r: { name: string; version: number } | null) => void;
+function RefPicker({ label, field, kind, project, list, value, optional, error, onChange }: {
+  label: string; field: string; kind: Kind; project: string; list?: ArtifactOut[]; value: { name: string; version: number } | null; optional?: boolean; error?: string; onChange: (r: { name: string; version: number } | null) => void;
 }) {
-  const picked = list?.find((a) => a.name === value?.name);
+  const name = value?.name ?? "";
+  // the versions that exist (a deleted one leaves a gap in the numbers)
+  const detail = useQuery({
+    queryKey: [project, kind, name],
+    enabled: !!name,
+    queryFn: () => data(api.GET(`/api/v1/projects/{project}/${kind}/{name}`, { params: { path: { project, name } } })),
+  });
+  const numbers = [...(detail.data?.versions ?? [])].map((v) => v.number).reverse();
   return (
     <div className="row" data-field={field}>
       <Field label={label} error={error}>
@@ -174,8 +181,8 @@ function RefPicker({ label, field, list, value, optional, error, onChange }: {
       </Field>
       <Field label={`${label} version`}>
         {(p) => (
-          <select {...p} disabled={!picked} value={value?.version ?? ""} onChange={(e) => onChange({ name: value!.name, version: Number(e.target.value) })}>
-            {Array.from({ length: picked?.version_count ?? 0 }, (_, i) => picked!.version_count - i).map((n) => <option key={n} value={n}>v{n}</option>)}
+          <select {...p} disabled={!numbers.length} value={value?.version ?? ""} onChange={(e) => onChange({ name: value!.name, version: Number(e.target.value) })}>
+            {numbers.map((n) => <option key={n} value={n}>v{n}</option>)}
           </select>
         )}
       </Field>
