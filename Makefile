@@ -12,7 +12,7 @@ ALL_IMAGES := base pytorch mpi xgboost jax tensorflow paddle operator
 CI_EXAMPLES ?= generic,pytorch,mpi,xgboost
 NODE_SOCK ?= /run/troupe-node/$(or $(TROUPE_CLUSTER),troupe)/containerd.sock
 
-.PHONY: help venv binaries cluster cluster-down images lint test test-unit test-integration test-contract test-examples demo studio crds bench bench-requests
+.PHONY: help venv binaries cluster cluster-down images lint test test-unit test-integration test-contract test-examples demo studio crds bench bench-requests web test-web
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -40,6 +40,17 @@ images: cluster ## build (or reuse) the training images and load them into the r
 cluster-down: ## delete the local cluster
 	bash hack/cluster.sh down
 
+WEB := studio/web
+
+web: venv ## Studio's pages: npm ci, API types from the service's schema, vite build into the package
+	cd $(WEB) && npm ci --no-audit --no-fund
+	$(PY) $(WEB)/scripts/export_api.py
+	cd $(WEB) && npm run gen && npm run build
+
+test-web: web ## the pages' unit tests (vitest) and browser tests (Debian's chromium, headless)
+	cd $(WEB) && npm test
+	$(VENV)/bin/pytest tests/studio/web -q $(PYTEST_ARGS)
+
 lint: venv ## ruff + import-linter (the pure core never imports kopf or kubernetes)
 	$(VENV)/bin/ruff check operator frameworks studio tests bench hack
 	$(VENV)/bin/ruff format --check operator frameworks studio tests bench hack
@@ -66,7 +77,7 @@ crds: venv ## regenerate crds/ and the chart's copy from the spec models
 	bash hack/sync-chart-crds.sh
 	$(PY) -m troupe.cli.reference --update README.md examples
 
-studio: venv ## Troupe Studio on the local cluster (starts or reuses it; local mode, SQLite); prints its URL
+studio: venv web ## Troupe Studio on the local cluster (starts or reuses it; local mode, SQLite); prints its URL
 	bash hack/studio.sh
 
 demo: venv cluster ## run the operator on the local cluster with an example job

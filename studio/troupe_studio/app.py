@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from . import catalog, db
-from .http import artifacts, auth
+from .http import artifacts, auth, web
 from .http.schemas import Health
 from .names import Invalid
 from .settings import Settings
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             out, status_code=200 if out == {"database": "ok", "store": "ok"} else 503
         )
 
+    web.serve(app)  # the pages at /, where no API route answers
     errors(app)
     return app
 

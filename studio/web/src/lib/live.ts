@@ -1,0 +1,184 @@
+// A run's live messages (the contract's WebSocket `/runs/{run}/live?after=<seq>`) folded into
+// the state the run page shows. Messages carry a growing `seq`; a reconnect asks for the ones
+// after the last seen, and any message seen before (an overlap of replay and stream) is dropped.
+
+export type LiveMessage =
+  | { seq: number; time: string; type: "phase"; phase: string; message?: string }
+  | {
+      seq: number;
+      time: string;
+      type: "pod";
+      pod: string;
+      role: string;
+      phase: string;
+      exitCode?: number | null;
+      restarts?: number;
+    }
+  | { seq: number; time: string; type: "event"; reason: string; message: string; object?: string }
+  | { seq: number; time: string; type: "log"; pod: string; line: string }
+  | {
+      seq: number;
+      time: string;
+      type: "metric";
+      pod: string;
+      step: number;
+      values: Record<string, number>;
+    };
+
+export interface PodState {
+  pod: string;
+  role: string;
+  phase: string;
+  exitCode: number | null;
+  restarts: number;
+}
+export interface MetricPoint {
+  step: number;
+  value: number;
+  pod: string;
+}
+
+export interface RunState {
+  lastSeq: number;
+  phase: string | null;
+  message: string;
+  pods: Record<string, PodState>;
+  events: { time: string; reason: string; message: string; object?: string }[];
+  logs: Record<string, string[]>;
+  metrics: Record<string, MetricPoint[]>;
+}
+
+export const MAX_LOG_LINES = 20000;
+
+export function emptyRun(): RunState {
+  return { lastSeq: 0, phase: null, message: "", pods: {}, events: [], logs: {}, metrics: {} };
+}
+
+/** The state after one message; a message at or below `lastSeq` was seen and changes nothing. */
+export function apply(s: RunState, m: LiveMessage): RunState {
+  if (typeof m.seq !== "number" || m.seq <= s.lastSeq) return s;
+  const next: RunState = { ...s, lastSeq: m.seq };
+  switch (m.type) {
+    case "phase":
+      next.phase = m.phase;
+      next.message = m.message ?? "";
+      break;
+    case "pod":
+      next.pods = {
+        ...s.pods,
+        [m.pod]: {
+          pod: m.pod,
+          role: m.role,
+          phase: m.phase,
+          exitCode: m.exitCode ?? null,
+          restarts: m.restarts ?? 0,
+        },
+      };
+      break;
+    case "event":
+      next.events = [...s.events, { time: m.time, reason: m.reason, message: m.message, object: m.object }];
+      break;
+    case "log": {
+      const lines = [...(s.logs[m.pod] ?? []), m.line];
+      next.logs = { ...s.logs, [m.pod]: lines.length > MAX_LOG_LINES ? lines.slice(-MAX_LOG_LINES) : lines };
+      break;
+    }
+    case "metric": {
+      const metrics = { ...s.metrics };
+      for (const [name, value] of Object.entries(m.values)) {
+        if (typeof value !== "number" || !Number.isFinite(value)) continue;
+        metrics[name] = [...(metrics[name] ?? []), { step: m.step, value, pod: m.pod }];
+      }
+      next.metrics = metrics;
+      break;
+    }
+  }
+  return next;
+}
+
+export function applyAll(s: RunState, ms: LiveMessage[]): RunState {
+  return ms.reduce(apply, s);
+}
+
+/** uPlot's aligned columns for one metric: steps, then one series per pod (null where absent). */
+export function chartColumns(points: MetricPoint[]): { pods: string[]; data: (number | null)[][] } {
+  const pods = [...new Set(points.map((p) => p.pod))].sort();
+  const steps = [...new Set(points.map((p) => p.step))].sort((a, b) => a - b);
+  const at = new Map(steps.map((s, i) => [s, i]));
+  const columns = pods.map(() => steps.map(() => null as number | null));
+  for (const p of points) columns[pods.indexOf(p.pod)][at.get(p.step)!] = p.value; // last wins
+  return { pods, data: [steps, ...columns] };
+}
+
+export interface SocketLike {
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onopen: ((ev: unknown) => void) | null;
+  close(): void;
+}
+
+export type Connection = "connecting" | "open" | "closed";
+
+/**
+ * Keeps a socket to the live route open: on a drop it reconnects after a growing delay with
+ * `after` set to the last seq it applied, so replay resumes where the page left off.
+ */
+export class LiveFeed {
+  state: RunState = emptyRun();
+  private socket: SocketLike | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private attempts = 0;
+  private stopped = false;
+
+  constructor(
+    private url: (after: number) => string,
+    private open: (url: string) => SocketLike,
+    private onChange: (s: RunState, c: Connection) => void,
+    private delay: (attempt: number) => number = (n) => Math.min(500 * 2 ** n, 10000),
+    private schedule: (f: () => void, ms: number) => ReturnType<typeof setTimeout> = setTimeout,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket?.close();
+    this.socket = null;
+  }
+
+  private connect(): void {
+    this.onChange(this.state, "connecting");
+    const ws = this.open(this.url(this.state.lastSeq));
+    this.socket = ws;
+    ws.onopen = () => {
+      this.attempts = 0;
+      this.onChange(this.state, "open");
+    };
+    ws.onmessage = (ev) => {
+      let m: LiveMessage;
+      try {
+        m = JSON.parse(String(ev.data));
+      } catch {
+        return;
+      }
+      const next = apply(this.state, m);
+      if (next !== this.state) {
+        this.state = next;
+        this.onChange(this.state, "open");
+      }
+    };
+    ws.onerror = () => ws.close();
+    ws.onclose = () => {
+      if (this.socket !== ws) return;
+      this.socket = null;
+      this.onChange(this.state, "closed");
+      if (this.stopped) return;
+      this.timer = this.schedule(() => this.connect(), this.delay(this.attempts++));
+    };
+  }
+}

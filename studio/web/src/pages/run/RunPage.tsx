@@ -1,0 +1,90 @@
+// A run: its phase, role graph, pods, conditions, events, logs, live metric charts and results.
+// The live socket brings phase, pods, events, logs and metrics (replayed after a reconnect);
+// the run route brings what the socket does not (conditions, roles, timings), also after the
+// TrainingJob is gone, from the stored history.
+
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { Link, useParams } from "react-router-dom";
+import { api, data } from "../../api/client";
+import { urls } from "../../api/contract";
+import { bytes } from "../../components/format";
+import { Empty, Failure, Loading } from "../../components/States";
+import { LogViewer } from "./LogViewer";
+import { MetricChart } from "./MetricChart";
+import { RoleGraph } from "./RoleGraph";
+import { useLive } from "./useLive";
+
+const DONE = ["Succeeded", "Failed", "Stopped"];
+
+export function RunPage() {
+  const { project = "", run = "" } = useParams();
+  const path = { project, run };
+  const { state, connection } = useLive(project, run);
+  const info = useQuery({ queryKey: [project, "runs", run], queryFn: () => data(api.GET("/api/v1/projects/{project}/runs/{run}", { params: { path } })), refetchInterval: 5000 });
+  const phase = state.phase ?? info.data?.phase ?? null;
+  const done = !!phase && DONE.includes(phase);
+  const results = useQuery({ queryKey: [project, "runs", run, "results", done], queryFn: () => data(api.GET("/api/v1/projects/{project}/runs/{run}/results", { params: { path } })) });
+  const stop = useMutation({ mutationFn: () => data(api.POST("/api/v1/projects/{project}/runs/{run}/stop", { params: { path } })) });
+
+  if (info.isPending) return <Loading what={`run ${run}`} />;
+  if (info.error) return <Failure error={info.error} what={`run ${run}`} />;
+  const r = info.data;
+  const pods = Object.keys(state.pods).length
+    ? Object.values(state.pods)
+    : (r.pods ?? []).map((p) => ({ pod: p.name, role: p.role, phase: p.phase, exitCode: p.exitCode ?? null, restarts: p.restarts ?? 0 }));
+  const events = state.events.length ? state.events : r.events ?? [];
+  return (
+    <section aria-labelledby="run-title">
+      {r.task && <p><Link to={`/p/${project}/tasks/${r.task}`}>← task {r.task}</Link></p>}
+      <h1 id="run-title">
+        Run {run} <span className={`phase ${phase}`} data-phase={phase ?? ""}>{phase ?? "unknown"}</span>
+        <small className={`conn ${connection}`} role="status">{connection === "open" ? "live" : connection === "connecting" ? "connecting…" : "reconnecting…"}</small>
+      </h1>
+      {state.message && <p>{state.message}</p>}
+      <p className="actions">
+        {!done && <button type="button" onClick={() => stop.mutate()} disabled={stop.isPending}>Stop</button>}
+        {stop.error && <Failure error={stop.error} what="stopping" />}
+      </p>
+      <div className="split">
+        <div>
+          <h2>Roles</h2>
+          {r.roles?.length ? <RoleGraph roles={r.roles} pods={pods} /> : <p className="muted">No roles reported.</p>}
+          <h2>Pods</h2>
+          {pods.length === 0 ? <Empty>No pods yet.</Empty> : (
+            <table className="grid">
+              <thead><tr><th scope="col">Pod</th><th scope="col">Role</th><th scope="col">Phase</th><th scope="col">Exit code</th><th scope="col">Restarts</th></tr></thead>
+              <tbody>{pods.map((p) => <tr key={p.pod}><td>{p.pod}</td><td>{p.role}</td><td><span className={`phase ${p.phase}`}>{p.phase}</span></td><td>{p.exitCode ?? ""}</td><td>{p.restarts}</td></tr>)}</tbody>
+            </table>
+          )}
+          <h2>Conditions</h2>
+          {r.conditions?.length ? (
+            <table className="grid">
+              <thead><tr><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Message</th></tr></thead>
+              <tbody>{r.conditions.map((c) => <tr key={c.type}><td>{c.type}</td><td>{c.status}</td><td>{c.reason}</td><td>{c.message}</td></tr>)}</tbody>
+            </table>
+          ) : <p className="muted">None yet.</p>}
+          <h2>Events</h2>
+          {events.length ? <ul className="events">{events.slice(-50).map((e, i) => <li key={i}><strong>{e.reason}</strong> {e.object && <code>{e.object}</code>} {e.message}</li>)}</ul> : <p className="muted">None yet.</p>}
+        </div>
+        <div>
+          <h2>Metrics</h2>
+          {Object.keys(state.metrics).length === 0 ? <Empty>No metrics yet: the training code prints them (sdk.log_metric).</Empty> : (
+            Object.entries(state.metrics).map(([name, points]) => <MetricChart key={name} name={name} points={points} />)
+          )}
+          <h2>Logs</h2>
+          <LogViewer project={project} run={run} logs={state.logs} />
+          <h2>Results</h2>
+          {results.isPending ? <Loading what="results" /> : results.error ? <Failure error={results.error} what="results" /> : results.data.length === 0 ? <Empty>{done ? "The run wrote no results." : "Results appear when pods write them."}</Empty> : (
+            <>
+              <p><a href={urls.resultsTar(project, run)} download={`${run}.tar`}>Download all (tar)</a></p>
+              <table className="grid">
+                <thead><tr><th scope="col">File</th><th scope="col">Size</th></tr></thead>
+                <tbody>{results.data.map((f) => <tr key={f.path}><td><a href={urls.result(project, run, f.path)} download>{f.path}</a></td><td>{bytes(f.size)}</td></tr>)}</tbody>
+              </table>
+            </>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,131 @@
+// The run page's live state on a message sequence written to the contract (two pods, five
+// steps): replay, a dropped socket, a reconnect from the last seq and an overlapping replay.
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { apply, applyAll, chartColumns, emptyRun, LiveFeed, type LiveMessage, type SocketLike } from "../src/lib/live";
+
+const recorded: LiveMessage[] = readFileSync(new URL("./fixtures/live-mnist.jsonl", import.meta.url), "utf8")
+  .trim()
+  .split("\n")
+  .map((l) => JSON.parse(l));
+
+class FakeSocket implements SocketLike {
+  onmessage: SocketLike["onmessage"] = null;
+  onclose: SocketLike["onclose"] = null;
+  onerror: SocketLike["onerror"] = null;
+  onopen: SocketLike["onopen"] = null;
+  closed = false;
+  constructor(public url: string) {}
+  send(ms: LiveMessage[]) {
+    for (const m of ms) this.onmessage?.({ data: JSON.stringify(m) });
+  }
+  drop() {
+    this.closed = true;
+    this.onclose?.({});
+  }
+  close() {
+    if (!this.closed) this.drop();
+  }
+}
+
+function harness() {
+  const sockets: FakeSocket[] = [];
+  const timers: (() => void)[] = [];
+  const seen: string[] = [];
+  const feed = new LiveFeed(
+    (after) => `ws://x/live?after=${after}`,
+    (url) => {
+      const s = new FakeSocket(url);
+      sockets.push(s);
+      return s;
+    },
+    (_s, c) => seen.push(c),
+    () => 0,
+    (f) => {
+      timers.push(f);
+      return 0 as unknown as ReturnType<typeof setTimeout>;
+    },
+  );
+  return { feed, sockets, timers, seen };
+}
+
+describe("run state from live messages", () => {
+  it("folds the whole sequence into phase, pods, logs and metrics", () => {
+    const s = applyAll(emptyRun(), recorded);
+    expect(s.phase).toBe("Succeeded");
+    expect(s.lastSeq).toBe(recorded.length);
+    expect(Object.values(s.pods).map((p) => [p.pod, p.phase, p.exitCode])).toEqual([
+      ["mnist-r1-master-0", "Succeeded", 0],
+      ["mnist-r1-worker-0", "Succeeded", 0],
+    ]);
+    expect(s.logs["mnist-r1-worker-0"]).toHaveLength(5);
+    expect(s.metrics.loss).toHaveLength(10);
+    expect(s.metrics.accuracy.map((p) => p.step)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    expect(s.events[0].reason).toBe("Scheduled");
+  });
+
+  it("drops a message it has seen, so a replay that overlaps adds nothing", () => {
+    const once = applyAll(emptyRun(), recorded);
+    const twice = applyAll(once, recorded.slice(10));
+    expect(twice).toBe(once);
+  });
+
+  it("ignores metric values that are not finite numbers", () => {
+    const s = apply(emptyRun(), { seq: 1, time: "", type: "metric", pod: "p", step: 1, values: { loss: Number.NaN, acc: 0.5 } });
+    expect(Object.keys(s.metrics)).toEqual(["acc"]);
+  });
+});
+
+describe("chart columns", () => {
+  it("aligns pods on the union of steps, null where a pod has no point", () => {
+    const { pods, data } = chartColumns([
+      { step: 2, value: 1.0, pod: "b" },
+      { step: 1, value: 2.0, pod: "a" },
+      { step: 3, value: 0.5, pod: "a" },
+    ]);
+    expect(pods).toEqual(["a", "b"]);
+    expect(data).toEqual([
+      [1, 2, 3],
+      [2.0, null, 0.5],
+      [null, 1.0, null],
+    ]);
+  });
+
+  it("charts the recorded loss with one series per pod", () => {
+    const s = applyAll(emptyRun(), recorded);
+    const { pods, data } = chartColumns(s.metrics.loss);
+    expect(pods).toHaveLength(2);
+    expect(data[0]).toEqual([1, 2, 3, 4, 5]);
+    expect(data[1][0]).toBeCloseTo(2.3);
+    expect(data[2][4]).toBeCloseTo(0.47);
+  });
+});
+
+describe("the live feed", () => {
+  it("reconnects after a drop asking for what came after the last seq, and loses nothing", () => {
+    const { feed, sockets, timers } = harness();
+    feed.start();
+    expect(sockets[0].url).toBe("ws://x/live?after=0");
+    sockets[0].onopen?.({});
+    sockets[0].send(recorded.slice(0, 12));
+    sockets[0].drop();
+    expect(timers).toHaveLength(1);
+    timers[0]();
+    expect(sockets[1].url).toBe("ws://x/live?after=12");
+    // the server replays from 10 (an overlap) and then streams the rest
+    sockets[1].send(recorded.slice(9));
+    expect(feed.state).toEqual(applyAll(emptyRun(), recorded));
+    feed.stop();
+  });
+
+  it("stops reconnecting once stopped, and skips lines that are not JSON", () => {
+    const { feed, sockets, timers, seen } = harness();
+    feed.start();
+    sockets[0].onmessage?.({ data: "not json" });
+    expect(feed.state.lastSeq).toBe(0);
+    feed.stop();
+    expect(timers).toHaveLength(0);
+    expect(seen.at(-1)).toBe("closed");
+  });
+});
