@@ -12,7 +12,7 @@ ALL_IMAGES := base pytorch mpi xgboost jax tensorflow paddle operator
 CI_EXAMPLES ?= generic,pytorch,mpi,xgboost
 NODE_SOCK ?= /run/troupe-node/$(or $(TROUPE_CLUSTER),troupe)/containerd.sock
 
-.PHONY: help venv binaries cluster cluster-down images lint test test-unit test-integration test-contract test-examples demo studio crds bench bench-requests web test-web
+.PHONY: help venv binaries cluster cluster-down images lint test test-unit test-integration test-contract test-examples demo studio crds bench bench-requests web web-api test-web
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,11 +41,20 @@ cluster-down: ## delete the local cluster
 	bash hack/cluster.sh down
 
 WEB := studio/web
+STATIC := studio/troupe_studio/static
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/index.html $(WEB)/openapi.json $(WEB)/vite.config.ts $(WEB)/tsconfig.json -type f 2>/dev/null)
 
-web: venv ## Studio's pages: npm ci, API types from the service's schema, vite build into the package
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund
+
+$(STATIC)/index.html: $(WEB)/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+
+web: $(STATIC)/index.html ## Studio's pages: npm ci (once per lock file) and vite build into the package
+
+web-api: venv $(WEB)/node_modules/.package-lock.json ## the pages' API types from the service's schema (commit them; a test says when they are stale)
 	$(PY) $(WEB)/scripts/export_api.py
-	cd $(WEB) && npm run gen && npm run build
+	cd $(WEB) && npm run gen
 
 test-web: web ## the pages' unit tests (vitest) and browser tests (Debian's chromium, headless)
 	cd $(WEB) && npm test
@@ -70,7 +79,8 @@ test-contract: venv ## framework env contracts with the real libraries (root: ne
 	bash hack/contract-deps.sh
 	$(VENV)/bin/pytest tests/contract -q $(PYTEST_ARGS)
 
-test: lint venv cluster images ## everything CI runs: lint, unit and integration tests
+test: lint venv web cluster images ## everything CI runs: lint, the pages' unit tests, unit and integration tests
+	cd $(WEB) && npm test
 	TROUPE_EXAMPLES=$(CI_EXAMPLES) $(VENV)/bin/pytest tests -q $(PYTEST_ARGS)
 
 crds: venv ## regenerate crds/ and the chart's copy from the spec models
