@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from . import catalog, db
+from . import catalog, db, kube
 from .http import artifacts
 from .http.schemas import Health
 from .names import Invalid
@@ -35,6 +35,23 @@ def make_store(settings: Settings) -> Store:
         region=settings.store_region,
     )
     return Store(creds, settings.bucket)
+
+
+def service_client(settings: Settings):
+    """A function giving the service's own Kubernetes client, made on first use (None when
+    there is no configuration: routes that need the cluster then answer 503)."""
+    made: list = []
+
+    def get():
+        if not made:
+            try:
+                made.append(kube.service_client(settings.kubeconfig or None))
+            except kube.ClusterDown as exc:
+                log.warning("%s", exc)
+                return None
+        return made[0]
+
+    return get
 
 
 def start(app: FastAPI) -> None:
@@ -76,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = db.sessions(app.state.engine)
     app.state.store = make_store(settings)
     app.state.bucket_ready = False
+    app.state.service_client = service_client(settings)
     for kind in db.KINDS:
         app.include_router(artifacts.router(kind), prefix=API)
     for r in artifacts.uploads():
@@ -122,6 +140,15 @@ def errors(app: FastAPI) -> None:
     @app.exception_handler(catalog.TooLarge)
     async def too_large(_r, exc):
         return detail(413, str(exc))
+
+    @app.exception_handler(kube.ClusterDown)
+    async def cluster_down(_r, exc):
+        return detail(503, str(exc))
+
+    @app.exception_handler(kube.Refused)
+    async def refused(_r, exc: kube.Refused):
+        status = exc.status if exc.status in (400, 403, 404, 409, 422) else 502
+        return detail(status, f"Kubernetes: {exc.message}")
 
     @app.exception_handler(StoreDown)
     async def store_down(_r, exc):

@@ -7,8 +7,9 @@ user's data dir and the cluster's S3 store, whose credentials hack/store.sh writ
 from __future__ import annotations
 
 import argparse
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STORE_ENV_FILE = Path.home() / ".kwok/clusters/troupe/store/env"
@@ -27,6 +28,10 @@ class Settings:
     max_upload_bytes: int = 2 << 30
     orphan_grace_s: float = 3600.0  # a staged object younger than this may be an upload in flight
     migrate: bool = True
+    kubeconfig: str = ""  # empty: the default kubeconfig, else in-cluster
+    job_store_endpoint: str = ""  # the store as pods reach it (empty: store_endpoint)
+    job_pod_spec: dict = field(default_factory=dict)  # merged into runs' pods: nodeSelector ...
+    watch: bool = True  # follow studio's jobs, pods and events into the run history
 
     @property
     def db_url(self) -> str:
@@ -72,6 +77,18 @@ def parse(
         type=int,
         default=int(env.get("TROUPE_STUDIO_MAX_UPLOAD_BYTES", Settings.max_upload_bytes)),
     )
+    p.add_argument("--kubeconfig", default=env.get("TROUPE_STUDIO_KUBECONFIG", ""))
+    p.add_argument(
+        "--job-store-endpoint",
+        default=env.get("TROUPE_STUDIO_JOB_STORE_ENDPOINT", ""),
+        help="the store's endpoint as the training pods reach it (default: --store-endpoint)",
+    )
+    p.add_argument(
+        "--job-pod-spec",
+        type=json.loads,
+        default=json.loads(env.get("TROUPE_STUDIO_JOB_POD_SPEC", "{}")),
+        help='JSON merged into every run pod\'s spec, e.g. {"nodeSelector": {...}}',
+    )
     a = p.parse_args(argv)
     settings = Settings(
         data_dir=a.data_dir,
@@ -82,5 +99,8 @@ def parse(
         store_region=a.store_region,
         bucket=a.bucket,
         max_upload_bytes=a.max_upload_bytes,
+        kubeconfig=a.kubeconfig,
+        job_store_endpoint=a.job_store_endpoint,
+        job_pod_spec=a.job_pod_spec,
     )
     return settings, {"host": a.host, "port": a.port}

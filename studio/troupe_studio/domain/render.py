@@ -199,3 +199,19 @@ def _env_value(value: str | int | float | bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def with_pod_spec(manifest: dict[str, Any], pod_spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose every role's pod spec has `pod_spec` merged in: the deployment's
+    placement (nodeSelector, tolerations, ...); maps are merged, lists appended."""
+    job = json.loads(json.dumps(manifest))
+    for role in job["spec"]["roles"]:
+        spec = role["template"].setdefault("spec", {})
+        for key, value in pod_spec.items():
+            if isinstance(value, dict):
+                spec[key] = {**spec.get(key, {}), **value}
+            elif isinstance(value, list):
+                spec[key] = [*spec.get(key, []), *value]
+            else:
+                spec[key] = value
+    return job
