@@ -17,11 +17,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from . import catalog, db, kube
-from .http import artifacts
+from .history import History
+from .http import artifacts, runs, tasks
 from .http.schemas import Health
 from .names import Invalid
 from .settings import Settings
 from .store import Credentials, Store, StoreDown
+from .watcher import Watcher
 
 API = "/api/v1"
 log = logging.getLogger("troupe_studio")
@@ -77,7 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await run_in_threadpool(start, app)
+        if settings.watch and (api := app.state.service_client()) is not None:
+            app.state.watcher = Watcher(app.state.sessions, app.state.history, api)
+            await run_in_threadpool(app.state.watcher.start)
         yield
+        if app.state.watcher is not None:
+            app.state.watcher.stop()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -94,10 +101,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = make_store(settings)
     app.state.bucket_ready = False
     app.state.service_client = service_client(settings)
+    app.state.history = History(app.state.sessions)
+    app.state.watcher = None
     for kind in db.KINDS:
         app.include_router(artifacts.router(kind), prefix=API)
     for r in artifacts.uploads():
         app.include_router(r, prefix=API)
+    app.include_router(tasks.router(), prefix=API)
+    app.include_router(runs.router(), prefix=API)
 
     @app.get(f"{API}/health", response_model=Health, tags=["service"], responses={503: {}})
     def health(request: Request):
@@ -147,7 +158,10 @@ def errors(app: FastAPI) -> None:
 
     @app.exception_handler(kube.Refused)
     async def refused(_r, exc: kube.Refused):
-        status = exc.status if exc.status in (400, 403, 404, 409, 422) else 502
+        if exc.status == 422:
+            loc = ["body", exc.causes[0].get("field", "")] if exc.causes else ["body"]
+            return detail(422, [{"loc": loc, "msg": exc.message, "type": "kubernetes"}])
+        status = exc.status if exc.status in (400, 403, 404, 409) else 502
         return detail(status, f"Kubernetes: {exc.message}")
 
     @app.exception_handler(StoreDown)

@@ -267,6 +267,16 @@ def follow_log(
         response.release_conn()
 
 
+def read_pod(api, namespace: str, name: str) -> dict | None:
+    core = client.CoreV1Api(api)
+    try:
+        return api.sanitize_for_serialization(_call(api, core.read_namespaced_pod, name, namespace))
+    except Refused as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
 def read_log(api, namespace: str, pod: str, container: str) -> str:
     core = client.CoreV1Api(api)
     return _call(api, core.read_namespaced_pod_log, pod, namespace, container=container)

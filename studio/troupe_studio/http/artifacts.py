@@ -119,6 +119,34 @@ async def receive(
     return version_out(request, v)
 
 
+def ranged(store, key: str, size: int, range_: str | None, filename: str, etag: str = ""):
+    """The object streamed, whole (200) or the one byte range asked for (206; 416 outside)."""
+    start, end, status = 0, size - 1, 200
+    m = RANGE.match(range_.strip()) if range_ else None
+    if m and (m[1] or m[2]):
+        if m[1]:
+            start, end = int(m[1]), min(int(m[2]), size - 1) if m[2] else size - 1
+        else:
+            start = max(0, size - int(m[2]))
+        if start >= size or start > end:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        status = 206
+    length = end - start + 1
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(max(length, 0)),
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+    if etag:
+        headers["ETag"] = f'"{etag}"'
+    if status == 206:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    body = store.read(key, start, length) if length > 0 else iter(())
+    return StreamingResponse(
+        body, status_code=status, headers=headers, media_type="application/octet-stream"
+    )
+
+
 def router(kind: str) -> APIRouter:
     """List, get, delete and download routes for one kind (uploads are added per kind)."""
     r = APIRouter(prefix=f"/projects/{{project}}/{kind}", tags=[kind], responses=ERRORS)
@@ -197,29 +225,7 @@ def router(kind: str) -> APIRouter:
         st = request.app.state
         with st.sessions() as s:
             v = catalog.version(s, project, kind, name, number)
-        start, end, status = 0, v.size - 1, 200
-        m = RANGE.match(range_.strip()) if range_ else None
-        if m and (m[1] or m[2]):
-            if m[1]:
-                start, end = int(m[1]), min(int(m[2]), v.size - 1) if m[2] else v.size - 1
-            else:
-                start = max(0, v.size - int(m[2]))
-            if start >= v.size or start > end:
-                return Response(status_code=416, headers={"Content-Range": f"bytes */{v.size}"})
-            status = 206
-        length = end - start + 1
-        headers = {
-            "Accept-Ranges": "bytes",
-            "Content-Length": str(max(length, 0)),
-            "ETag": f'"{v.sha256}"',
-            "Content-Disposition": f'attachment; filename="{v.filename}"',
-        }
-        if status == 206:
-            headers["Content-Range"] = f"bytes {start}-{end}/{v.size}"
-        body = st.store.read(v.key, start, length) if length > 0 else iter(())
-        return StreamingResponse(
-            body, status_code=status, headers=headers, media_type="application/octet-stream"
-        )
+        return ranged(st.store, v.key, v.size, range_, v.filename, v.sha256)
 
     return r
 
