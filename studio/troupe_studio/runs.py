@@ -9,6 +9,7 @@ job exists, and from the history the watcher kept once it is gone.
 from __future__ import annotations
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from . import catalog, kube, tasks
 from .db import Run, RunEntry, Task
@@ -112,6 +113,62 @@ def start(sessions, history: History, api, settings: Settings, project: str, nam
         history.record(run.id, [("phase", {"phase": "Pending", "message": "TrainingJob created"})])
         return run
     raise catalog.Conflict(f"task {name!r}: too many concurrent starts, try again")
+
+
+VALIDATES = "studio.troupe.dev/validates"  # annotation: the version id a validation run checks
+
+
+def start_validation(
+    sessions,
+    history: History,
+    api,
+    settings: Settings,
+    project: str,
+    name: str,
+    number: int,
+    dataset: dict,
+    steps: int,
+) -> Run:
+    """A short run of an algorithm version on a dataset: its framework's image and first
+    role, TROUPE_MAX_STEPS=steps for the code to honour; the outcome is stored with the
+    version when the run ends (watcher)."""
+    for _ in range(RETRIES):
+        with sessions() as s:
+            algo = catalog.version(s, project, "algorithms", name, number)
+            _, versions = tasks.resolve(s, project, {"dataset": dataset})
+            versions["algorithm"] = algo
+            framework = algo.meta.get("framework", "generic")
+            check = f"check-{name}-v{number}"
+            count = s.query(Run).filter(Run.project == project, Run.task_name == check).count()
+            role = {"name": render.VALIDATION_ROLE[framework], "cpu": "500m", "memory": "1Gi"}
+            probe = Task(
+                project=project, name=check, spec={"framework": framework, "roles": [role]}
+            )
+            job = manifest(probe, count + 1, versions, settings, kind="validation")
+            job = render.with_env(job, {"TROUPE_MAX_STEPS": str(steps)})
+            job["metadata"].setdefault("annotations", {})[VALIDATES] = str(algo.id)
+            run = Run(
+                project=project, task_id=None, task_name=check, number=count + 1,
+                name=job["metadata"]["name"], manifest=job,
+                output_uri=job["spec"]["artifacts"]["output"]["uri"], phase="Pending",
+                message="", status={}, pods={}, job_exists=True,
+            )  # fmt: skip
+            s.add(run)
+            try:
+                s.flush()
+            except IntegrityError:
+                s.rollback()  # a concurrent validation took the number
+                continue
+            kube.ensure_secret(api, project, SECRET, secret_data(settings))
+            kube.create_job(api, job)
+            try:
+                s.commit()
+            except BaseException:
+                kube.delete_job(api, project, run.name)
+                raise
+        history.record(run.id, [("phase", {"phase": "Pending", "message": "validation created"})])
+        return run
+    raise catalog.Conflict(f"algorithm {name!r}: too many concurrent validations, try again")
 
 
 def get(s, project: str, name: str) -> Run:

@@ -16,7 +16,7 @@ import threading
 from sqlalchemy import select
 
 from . import kube
-from .db import Run, RunEntry
+from .db import Run, RunEntry, Validation
 from .domain import run_state
 from .history import History
 
@@ -133,9 +133,21 @@ class Watcher:
             run.finished_at = _parse_time(summary["completionTime"]) or run.finished_at
             run.phase, run.message = phase, message
             run_id = run.id
+            annotations = run.manifest["metadata"].get("annotations") or {}
+            validates = annotations.get("studio.troupe.dev/validates")
             s.commit()
         if changed:
             self.history.record(run_id, [("phase", {"phase": phase, "message": message})])
+            if phase in run_state.TERMINAL and validates:
+                self._store_validation(run_id, int(validates), phase)
+
+    def _store_validation(self, run_id: int, version_id: int, phase: str) -> None:
+        """A validation run ended: {ok, phase, log (its last lines)} with the version."""
+        lines = [e["line"] for e in self.history.stored(run_id, types=("log",), limit=100_000)]
+        result = {"ok": phase == "Succeeded", "phase": phase, "log": "\n".join(lines[-200:])}
+        with self.sessions() as s:
+            s.add(Validation(version_id=version_id, ok=result["ok"], result=result))
+            s.commit()
 
     def on_pod(self, kind: str, pod: dict) -> None:
         meta = pod["metadata"]

@@ -215,3 +215,28 @@ def with_pod_spec(manifest: dict[str, Any], pod_spec: dict[str, Any]) -> dict[st
             else:
                 spec[key] = value
     return job
+
+
+def with_env(manifest: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """A copy whose every training container also gets `env` (e.g. TROUPE_MAX_STEPS)."""
+    job = json.loads(json.dumps(manifest))
+    for role in job["spec"]["roles"]:
+        for container in role["template"]["spec"]["containers"]:
+            container["env"] = [*container.get("env", []), *map(_pair, sorted(env.items()))]
+    return job
+
+
+def _pair(item: tuple[str, str]) -> dict[str, str]:
+    return {"name": item[0], "value": item[1]}
+
+
+# The one role a short validation run of each framework's code starts (its plugin's names).
+VALIDATION_ROLE: dict[str, str] = {
+    "pytorch": "master",
+    "tensorflow": "chief",
+    "mpi": "launcher",
+    "xgboost": "master",
+    "paddle": "worker",
+    "jax": "worker",
+    "generic": "main",
+}

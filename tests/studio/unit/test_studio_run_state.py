@@ -93,3 +93,13 @@ def test_the_deployments_pod_spec_is_merged_into_every_role():
         assert spec["nodeSelector"] == {"pool": "gpu"} and spec["tolerations"] == [{"key": "k"}]
         assert spec["containers"][0]["command"] == ["python3", "t.py"]
     assert "nodeSelector" not in job["spec"]["roles"][0]["template"]["spec"]  # a copy
+
+
+def test_extra_env_reaches_every_training_container():
+    from troupe_studio.domain.render import with_env
+
+    task = Task(name="fit", roles=[{"name": "a"}], command=["python3", "t.py"])
+    job = with_env(render_job(task, 1, "ns"), {"TROUPE_MAX_STEPS": "5"})
+    env = job["spec"]["roles"][0]["template"]["spec"]["containers"][0]["env"]
+    assert env[-1] == {"name": "TROUPE_MAX_STEPS", "value": "5"}
+    assert env[0]["name"] == "TROUPE_STUDIO_TASK"
