@@ -27,7 +27,7 @@ def entry_json(e: RunEntry) -> dict[str, Any]:
     return {"seq": e.seq, "time": e.time.isoformat(), "type": e.type, **e.data}
 
 
-@dataclass
+@dataclass(eq=False)  # each viewer is itself (hashable by identity)
 class Viewer:
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE))

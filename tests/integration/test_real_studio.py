@@ -10,7 +10,6 @@ in-cluster address, which the service writes into the project's Secret.
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 import json
 import statistics
@@ -19,7 +18,6 @@ import sys
 import tarfile
 import threading
 import time
-import uuid
 import zipfile
 
 import pytest
@@ -27,13 +25,10 @@ from websockets.asyncio.client import connect
 
 from support.cluster import REPO
 from support.realnode import SELECTOR, TOLERATION, require
+from support.studio import start_studio
 from support.waiting import wait_for
-from troupe_studio.app import create_app
-from troupe_studio.settings import STORE_ENV_FILE, Settings, read_env_file
 
-sys.path.insert(0, str(REPO / "tests/studio"))
 sys.path.insert(0, str(REPO / "tests/studio/unit"))
-from servers import Service  # noqa: E402
 
 pytestmark = pytest.mark.realnode
 
@@ -53,10 +48,11 @@ torch.manual_seed(0)
 model = torch.nn.Linear(1, 1)
 opt = torch.optim.SGD(model.parameters(), lr=float(os.environ["TROUPE_HP_LR"]))
 for step in range(int(os.environ["TROUPE_HP_STEPS"])):
-    opt.zero_grad()
-    loss = torch.nn.functional.mse_loss(model(x), y)
-    loss.backward()
-    opt.step()
+    for _ in range(100):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
     log_metric(step=step, loss=loss.item())
     print(f"PROBE {time.time():.6f}", flush=True)
     time.sleep(float(os.environ["TROUPE_HP_PAUSE"]))
@@ -78,22 +74,9 @@ def package() -> bytes:
 @pytest.fixture
 def studio(kubeconfig, core, operator, tmp_path):
     require(core, (PYTORCH, OPERATOR))
-    host = read_env_file(STORE_ENV_FILE)
-    if not host:
-        pytest.skip(f"no store env file at {STORE_ENV_FILE} (make cluster)")
-    cluster = core.read_namespaced_secret("store-credentials", "troupe-system").data
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=f"sqlite:///{tmp_path / 'studio.db'}",
-        store_endpoint=host["TROUPE_STORE_ENDPOINT"],
-        store_access_key=host["TROUPE_STORE_ACCESS_KEY"],
-        store_secret_key=host["TROUPE_STORE_SECRET_KEY"],
-        bucket=f"studio-{uuid.uuid4().hex[:10]}",
-        kubeconfig=kubeconfig,
-        job_store_endpoint=base64.b64decode(cluster["endpoint"]).decode(),
-        job_pod_spec={"nodeSelector": SELECTOR, "tolerations": [TOLERATION]},
+    svc = start_studio(
+        kubeconfig, core, tmp_path, {"nodeSelector": SELECTOR, "tolerations": [TOLERATION]}
     )
-    svc = Service(create_app(settings)).start()
     yield svc
     svc.stop()
 
@@ -135,7 +118,7 @@ def test_upload_validate_run_follow_download_delete(studio, namespace, tmp_path)
         "name": "line",
         "framework": "pytorch",
         "roles": [{"name": "master", "cpu": "500m", "memory": "1Gi"}],
-        "hyperparameters": {"lr": 0.1, "steps": STEPS, "pause": 0.25},
+        "hyperparameters": {"lr": 0.02, "steps": STEPS, "pause": 0.25},
         "references": {"dataset": {"name": "line"}, "algorithm": {"name": "fit"}},
     }
     assert api.post(f"{p}/tasks", json=task).status_code == 201

@@ -219,7 +219,7 @@ async def follow(ws: WebSocket, history, run_id: int, after: int) -> None:
             if item["seq"] > last:
                 await ws.send_json(item)
                 last = item["seq"]
-    except (WebSocketDisconnect, RuntimeError):
+    except (WebSocketDisconnect, RuntimeError, OSError):  # the client went mid-send
         return
     finally:
         closed.cancel()
