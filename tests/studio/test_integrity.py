@@ -46,7 +46,7 @@ def test_oversized_upload_is_413_naming_the_limit_and_stores_nothing(api, servic
 def test_an_upload_cut_off_midway_leaves_nothing(api, service, settings):
     with socket.create_connection(("127.0.0.1", service.port)) as s:
         s.sendall(
-            b"POST /api/v1/datasets/cut/versions?filename=cut.csv HTTP/1.1\r\n"
+            b"POST /api/v1/projects/default/datasets/cut/versions?filename=cut.csv HTTP/1.1\r\n"
             b"Host: x\r\nContent-Length: 100000\r\n\r\n" + b"a" * 5000
         )
         until(lambda: spooled(settings), 10, "the spool to start")
