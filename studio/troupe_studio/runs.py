@@ -146,6 +146,7 @@ def start_validation(
             )
             job = manifest(probe, count + 1, versions, settings, kind="validation")
             job = render.with_env(job, {"TROUPE_MAX_STEPS": str(steps)})
+            job = render.without_restarts(job)
             job["metadata"].setdefault("annotations", {})[VALIDATES] = str(algo.id)
             run = Run(
                 project=project, task_id=None, task_name=check, number=count + 1,

@@ -246,3 +246,62 @@ def custom_delete(studio, namespace: str, name: str) -> None:
     from troupe_studio import kube
 
     assert kube.delete_job(studio.app.state.service_client(), namespace, name)
+
+
+CHECKED = """\
+import os
+steps = int(os.environ["TROUPE_MAX_STEPS"])
+for step in range(steps):
+    print(f"step {step} of {steps}", flush=True)
+if "FAIL" in open(os.environ["TROUPE_INPUT_DATASET"]).read():
+    raise SystemExit("the dataset asks to fail")
+"""
+
+
+def test_an_algorithm_is_validated_by_a_short_run_and_the_outcome_kept(studio, namespace):
+    api, p = studio.root, f"/projects/{namespace}"
+    for name, body in (("ok", b"a,b\n1,2\n"), ("bad", b"a,b\nFAIL,2\n")):
+        r = api.post(f"{p}/datasets/{name}/versions", params={"filename": "d.csv"}, content=body)
+        assert r.status_code == 201, r.text
+    r = api.post(
+        f"{p}/algorithms/probe/versions",
+        params={"filename": "probe.py", "framework": "pytorch"},
+        content=CHECKED.encode(),
+    )
+    assert r.status_code == 201, r.text
+    assert api.get(f"{p}/algorithms/probe/versions/1/validation").status_code == 404
+
+    outcomes = {}
+    for dataset in ("ok", "bad"):
+        started = api.post(
+            f"{p}/algorithms/probe/versions/1/validate",
+            json={"dataset": {"name": dataset}, "steps": 3},
+        )
+        assert started.status_code == 202, started.text
+        live = f"ws://127.0.0.1:{studio.port}{started.json()['live']}?after=0"
+        try:
+            asyncio.run(follow(live, finished, limit=150))
+        except TimeoutError:
+            run = started.json()["run"]["name"]
+            pytest.fail(f"{run} did not finish: {api.get(f'{p}/runs/{run}').text[:3000]}")
+        expected = "Succeeded" if dataset == "ok" else "Failed"
+        outcomes[dataset] = wait_for(
+            lambda expected=expected: (
+                (r := api.get(f"{p}/algorithms/probe/versions/1/validation")).status_code == 200
+                and r.json()["phase"] == expected
+                and r.json()
+            ),
+            timeout=30,
+            what=f"the validation on {dataset} stored",
+        )
+    good, bad = outcomes["ok"], outcomes["bad"]
+    assert good["ok"] and "step 2 of 3" in good["log"] and "step 3" not in good["log"]
+    assert not bad["ok"] and "the dataset asks to fail" in bad["log"], bad
+    bad_steps = api.post(
+        f"{p}/algorithms/probe/versions/1/validate",
+        json={"dataset": {"name": "ok"}, "steps": 0},
+    )
+    assert bad_steps.status_code == 422 and bad_steps.json()["detail"][0]["loc"] == [
+        "body",
+        "steps",
+    ]

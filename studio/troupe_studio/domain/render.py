@@ -240,3 +240,11 @@ VALIDATION_ROLE: dict[str, str] = {
     "jax": "worker",
     "generic": "main",
 }
+
+
+def without_restarts(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose roles never restart a pod: a validation run ends at its first failure."""
+    job = json.loads(json.dumps(manifest))
+    for role in job["spec"]["roles"]:
+        role["restartPolicy"] = "Never"
+    return job

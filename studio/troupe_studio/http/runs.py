@@ -166,9 +166,8 @@ def router() -> APIRouter:
 
     @r.get(
         "/{run}/logs/{pod}",
-        response_class=PlainTextResponse,
         summary="A pod's log, as the service followed it",
-        responses={200: {"content": {"text/plain": {}}}},
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     def get_log(request: Request, pod: str, project: str = PROJECT, run: str = RUN):
         row = run_row(request, project, run)

@@ -50,6 +50,7 @@ ERRORS = {
     409: {"model": Error, "description": "In use, or taken by concurrent uploads"},
     503: {"model": Error, "description": "The database or the store is down (named)"},
 }
+BODY_ERRORS = {400: {"model": Error, "description": "A body that is not JSON"}}
 UPLOAD_ERRORS = {413: {"model": Error, "description": "Larger than max_upload_bytes"}}
 
 

@@ -10,7 +10,7 @@ from ..db import Run, Task
 from ..names import Invalid
 from .artifacts import valid_project
 from .auth import Caller, caller
-from .schemas import ERRORS, RunBrief, TaskIn, TaskOut, TaskValidation
+from .schemas import BODY_ERRORS, ERRORS, RunBrief, TaskIn, TaskOut, TaskValidation
 
 CALLER = Depends(caller)
 PROJECT = Depends(valid_project)
@@ -51,7 +51,9 @@ TASK = Depends(valid_task)
 
 
 def router() -> APIRouter:
-    r = APIRouter(prefix="/projects/{project}/tasks", tags=["tasks"], responses=ERRORS)
+    r = APIRouter(
+        prefix="/projects/{project}/tasks", tags=["tasks"], responses={**ERRORS, **BODY_ERRORS}
+    )
 
     @r.get("", response_model=list[TaskOut], summary="List the project's tasks")
     def list_tasks(request: Request, project: str = PROJECT):

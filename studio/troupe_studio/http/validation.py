@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import catalog, runs, validation
 from .artifacts import valid_name, valid_project
 from .auth import Caller, caller
-from .schemas import ERRORS, Ref, RunBrief
+from .schemas import BODY_ERRORS, ERRORS, Ref, RunBrief
 from .tasks import run_brief
 
 CALLER = Depends(caller)
@@ -52,7 +52,11 @@ class AlgorithmRun(BaseModel):
 
 def router() -> APIRouter:
     r = APIRouter(prefix="/projects/{project}/models", tags=["models"], responses=ERRORS)
-    a = APIRouter(prefix="/projects/{project}/algorithms", tags=["algorithms"], responses=ERRORS)
+    a = APIRouter(
+        prefix="/projects/{project}/algorithms",
+        tags=["algorithms"],
+        responses={**ERRORS, **BODY_ERRORS},
+    )
 
     @r.post(
         "/{name}/versions/{number}/validate",

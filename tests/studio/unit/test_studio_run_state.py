@@ -103,3 +103,13 @@ def test_extra_env_reaches_every_training_container():
     env = job["spec"]["roles"][0]["template"]["spec"]["containers"][0]["env"]
     assert env[-1] == {"name": "TROUPE_MAX_STEPS", "value": "5"}
     assert env[0]["name"] == "TROUPE_STUDIO_TASK"
+
+
+def test_a_validation_run_never_restarts_its_pods():
+    from troupe.api.spec import validate_spec
+    from troupe_studio.domain.render import without_restarts
+
+    task = Task(name="fit", roles=[{"name": "a"}, {"name": "b"}], command=["python3", "t.py"])
+    job = without_restarts(render_job(task, 1, "ns"))
+    assert [r["restartPolicy"] for r in job["spec"]["roles"]] == ["Never", "Never"]
+    assert validate_spec(job["spec"])[1] == []
