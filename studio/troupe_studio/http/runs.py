@@ -181,10 +181,15 @@ def router() -> APIRouter:
         return PlainTextResponse("".join(lines))
 
     @r.websocket("/{run}/live")
-    async def live(websocket: WebSocket, project: str, run: str, after: int = Query(0, ge=0)):
+    async def live(
+        websocket: WebSocket,
+        project: str,
+        run: str,
+        after: int = Query(0, ge=0),
+        _who: Caller = CALLER,
+    ):
         try:
             project, run = names.slug(project, "project"), names.slug(run, "run")
-            who: Caller = caller(websocket, project)  # noqa: F841 - may refuse
             row = await run_in_threadpool(run_row, websocket, project, run)
         except (names.Invalid, catalog.NotFound) as exc:
             await websocket.close(code=4404 if isinstance(exc, catalog.NotFound) else 4422,
