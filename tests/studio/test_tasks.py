@@ -79,3 +79,35 @@ def test_a_task_name_is_taken_once_per_project(api, service):
     elsewhere = service.root.post("/projects/other/tasks", json=task())
     assert elsewhere.status_code == 422  # their project has no such dataset
     assert elsewhere.json()["detail"][0]["loc"] == ["body", "references.dataset"]
+
+
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters: [{name: gone, cluster: {server: "https://127.0.0.1:%d"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: gone, context: {cluster: gone, user: u}}]
+current-context: gone
+"""
+
+
+def test_an_unreachable_cluster_is_503_and_a_run_start_leaves_nothing(settings, tmp_path):
+    from servers import Service, free_port
+
+    from troupe_studio.app import create_app
+
+    config = tmp_path / "kubeconfig"
+    config.write_text(KUBECONFIG % free_port())
+    down = settings.__class__(**{**settings.__dict__, "kubeconfig": str(config)})
+    svc = Service(create_app(down)).start()
+    try:
+        seed(svc.http)
+        assert svc.http.post("/tasks", json=task()).status_code == 201
+        for path in ("/tasks/fit/validate", "/tasks/fit/runs"):
+            r = svc.http.post(path)
+            assert r.status_code == 503, r.text
+            assert "Kubernetes API server unreachable" in r.json()["detail"]
+        assert svc.http.get("/tasks/fit/runs").json() == []
+        assert svc.http.get("/tasks/fit").json()["runs"] == 0
+    finally:
+        svc.stop()
