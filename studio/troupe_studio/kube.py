@@ -240,14 +240,16 @@ def _guarded(api, stream):
 
 
 def follow_log(
-    api, namespace: str, pod: str, container: str, since_time: str | None = None
-) -> Iterator[str]:
-    """The container's log lines as they come, each with the kubelet's RFC 3339 timestamp in
-    front ("2026-01-02T03:04:05.123456789Z text"); ends when the container does."""
+    api, namespace: str, pod: str, container: str, since_seconds: int | None = None
+) -> Iterator[list[str]]:
+    """The container's log lines as they come, in batches (the lines of one chunk the API
+    server sent: one line when the log is quiet, many when it is busy), each line with the
+    kubelet's RFC 3339 timestamp in front ("2026-01-02T03:04:05.123456789Z text"); ends when
+    the container does."""
     core = client.CoreV1Api(api)
     kw: dict[str, Any] = {"container": container, "follow": True, "timestamps": True}
-    if since_time:
-        kw["since_time"] = since_time
+    if since_seconds:
+        kw["since_seconds"] = since_seconds
     response = _call(
         api, core.read_namespaced_pod_log, pod, namespace, _preload_content=False, **kw
     )
@@ -257,10 +259,10 @@ def follow_log(
         for chunk in chunks:
             rest += chunk
             *lines, rest = rest.split(b"\n")
-            for line in lines:
-                yield line.decode("utf-8", "replace")
+            if lines:
+                yield [line.decode("utf-8", "replace") for line in lines]
         if rest:
-            yield rest.decode("utf-8", "replace")
+            yield [rest.decode("utf-8", "replace")]
     except (HTTPError, OSError) as exc:
         raise ClusterDown(f"log stream of {namespace}/{pod} cut: {exc}") from exc
     finally:

@@ -238,12 +238,15 @@ class Watcher:
                 age = (_now() - _parse_time(last[:26] + "Z")).total_seconds()
                 since = max(1, math.ceil(age) + 2)
             try:
-                for raw in kube.follow_log(self.api, ns, pod, container, since):
-                    stamp, text = run_state.split_timestamp(raw)
-                    if stamp and last and stamp <= last:
-                        continue
-                    last = stamp or last
-                    self._record_line(run_id, pod, stamp, text)
+                for batch in kube.follow_log(self.api, ns, pod, container, since):
+                    items = []
+                    for raw in batch:
+                        stamp, text = run_state.split_timestamp(raw)
+                        if stamp and last and stamp <= last:
+                            continue
+                        last = stamp or last
+                        items += self._line_entries(pod, stamp, text)
+                    self.history.record(run_id, items)
             except kube.Refused as exc:
                 if exc.status == 404:
                     return  # the pod is gone
@@ -254,7 +257,8 @@ class Watcher:
                 return
             self.stopping.wait(2)
 
-    def _record_line(self, run_id: int, pod: str, stamp: str, text: str) -> None:
+    def _line_entries(self, pod: str, stamp: str, text: str) -> list[tuple[str, dict]]:
+        """A log entry, and a metric entry after it when the line carries one."""
         items = [("log", {"pod": pod, "line": text, "ts": stamp})]
         metric = run_state.line_metric(text)
         if metric is not None:
@@ -262,7 +266,7 @@ class Watcher:
             if metric.epoch is not None:
                 data["epoch"] = metric.epoch
             items.append(("metric", data))
-        self.history.record(run_id, items)
+        return items
 
     def _pod_finished(self, ns: str, pod: str, container: str) -> bool:
         try:

@@ -280,7 +280,7 @@ def test_an_algorithm_is_validated_by_a_short_run_and_the_outcome_kept(studio, n
         assert started.status_code == 202, started.text
         live = f"ws://127.0.0.1:{studio.port}{started.json()['live']}?after=0"
         try:
-            asyncio.run(follow(live, finished, limit=150))
+            asyncio.run(follow(live, finished, limit=240))
         except TimeoutError:
             run = started.json()["run"]["name"]
             pytest.fail(f"{run} did not finish: {api.get(f'{p}/runs/{run}').text[:3000]}")
