@@ -184,9 +184,9 @@ def describe(sessions, history: History, api, project: str, name: str) -> dict:
     with sessions() as s:
         run = get(s, project, name)
     job = kube.read_job(api, project, run.name) if run.job_exists else None
-    if job is not None and job["metadata"].get("uid") not in (None, run.status.get("uid")):
-        if run.status.get("uid"):
-            job = None  # a job of the same name, not this run's
+    seen_uid = run.status.get("uid")
+    if job is not None and seen_uid and job["metadata"].get("uid") != seen_uid:
+        job = None  # a later job of the same name, not this run's
     container = run.manifest["spec"]["roles"][0]["template"]["spec"]["containers"][0]["name"]
     if job is not None:
         summary = run_state.job_summary(job)

@@ -55,6 +55,11 @@ def get(s, project: str, name: str) -> Task:
     return task
 
 
+def listing(sessions, project: str) -> list[Task]:
+    with sessions() as s:
+        return list(s.scalars(select(Task).where(Task.project == project).order_by(Task.name)))
+
+
 def _hold(s, task: Task, versions: list[Version]) -> None:
     s.execute(delete(Use).where(Use.holder == holder(task.project, task.name)))
     for v in versions:

@@ -12,7 +12,16 @@ import json
 import tarfile
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Depends,
+    Header,
+    Query,
+    Request,
+    Response,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
@@ -95,8 +104,6 @@ def router() -> APIRouter:
         await run_in_threadpool(
             runs.remove, st.sessions, st.history, who.api_client, st.store, project, run
         )
-        from fastapi import Response
-
         return Response(status_code=204)
 
     @r.get("/{run}/results", response_model=list[ResultFile], summary="The run's result files")

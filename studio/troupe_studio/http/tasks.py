@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from .. import kube, runs, tasks
 from ..db import Run, Task
-from ..names import Invalid
+from ..names import Invalid, slug
 from .artifacts import valid_project
 from .auth import Caller, caller
 from .schemas import BODY_ERRORS, ERRORS, RunBrief, TaskIn, TaskOut, TaskValidation
@@ -42,8 +42,6 @@ def run_brief(r: Run) -> RunBrief:
 
 
 def valid_task(task: str) -> str:
-    from ..names import slug
-
     return slug(task, "task")
 
 
@@ -57,11 +55,7 @@ def router() -> APIRouter:
 
     @r.get("", response_model=list[TaskOut], summary="List the project's tasks")
     def list_tasks(request: Request, project: str = PROJECT):
-        from sqlalchemy import select
-
-        with request.app.state.sessions() as s:
-            rows = s.scalars(select(Task).where(Task.project == project).order_by(Task.name))
-            return [task_out(t) for t in rows]
+        return [task_out(t) for t in tasks.listing(request.app.state.sessions, project)]
 
     @r.post("", status_code=201, response_model=TaskOut, summary="Create a task")
     def create_task(request: Request, body: TaskIn, project: str = PROJECT):
