@@ -16,12 +16,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from . import catalog, db
-from .http import artifacts, auth, web
+from . import catalog, db, kube
+from .history import History
+from .http import artifacts, auth, runs, tasks, validation, web
 from .http.schemas import Health
 from .names import Invalid
 from .settings import Settings
 from .store import Credentials, Store, StoreDown
+from .watcher import Watcher
 
 API = "/api/v1"
 log = logging.getLogger("troupe_studio")
@@ -35,6 +37,23 @@ def make_store(settings: Settings) -> Store:
         region=settings.store_region,
     )
     return Store(creds, settings.bucket)
+
+
+def service_client(settings: Settings):
+    """A function giving the service's own Kubernetes client, made on first use (None when
+    there is no configuration: routes that need the cluster then answer 503)."""
+    made: list = []
+
+    def get():
+        if not made:
+            try:
+                made.append(kube.service_client(settings.kubeconfig or None))
+            except kube.ClusterDown as exc:
+                log.warning("%s", exc)
+                return None
+        return made[0]
+
+    return get
 
 
 def start(app: FastAPI) -> None:
@@ -60,7 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await run_in_threadpool(start, app)
+        if settings.watch and (api := app.state.service_client()) is not None:
+            app.state.watcher = Watcher(app.state.sessions, app.state.history, api)
+            await run_in_threadpool(app.state.watcher.start)
         yield
+        if app.state.watcher is not None:
+            app.state.watcher.stop()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -76,10 +100,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = db.sessions(app.state.engine)
     app.state.store = make_store(settings)
     app.state.bucket_ready = False
+    app.state.service_client = service_client(settings)
+    app.state.history = History(app.state.sessions)
+    app.state.watcher = None
     app.include_router(auth.router, prefix=API)
     for kind in db.KINDS:
         app.include_router(artifacts.router(kind), prefix=API)
     for r in artifacts.uploads():
+        app.include_router(r, prefix=API)
+    app.include_router(tasks.router(), prefix=API)
+    app.include_router(runs.router(), prefix=API)
+    for r in validation.router():
         app.include_router(r, prefix=API)
 
     @app.get(f"{API}/health", response_model=Health, tags=["service"], responses={503: {}})
@@ -124,6 +155,18 @@ def errors(app: FastAPI) -> None:
     @app.exception_handler(catalog.TooLarge)
     async def too_large(_r, exc):
         return detail(413, str(exc))
+
+    @app.exception_handler(kube.ClusterDown)
+    async def cluster_down(_r, exc):
+        return detail(503, str(exc))
+
+    @app.exception_handler(kube.Refused)
+    async def refused(_r, exc: kube.Refused):
+        if exc.status == 422:
+            loc = ["body", exc.causes[0].get("field", "")] if exc.causes else ["body"]
+            return detail(422, [{"loc": loc, "msg": exc.message, "type": "kubernetes"}])
+        status = exc.status if exc.status in (400, 403, 404, 409) else 502
+        return detail(status, f"Kubernetes: {exc.message}")
 
     @app.exception_handler(StoreDown)
     async def store_down(_r, exc):

@@ -74,19 +74,25 @@ class Spool:
         self.path.unlink(missing_ok=True)
 
 
-def object_key(kind: str, name: str, filename: str) -> str:
-    return f"{PREFIX}{kind}/{name}/{uuid.uuid4().hex}/{filename}"
+def object_key(project: str, kind: str, name: str, filename: str) -> str:
+    return f"{PREFIX}{project}/{kind}/{name}/{uuid.uuid4().hex}/{filename}"
 
 
-def artifact(session: Session, kind: str, name: str) -> Artifact:
-    found = session.scalar(select(Artifact).where(Artifact.kind == kind, Artifact.name == name))
+def _named(project: str, kind: str, name: str):
+    return select(Artifact).where(
+        Artifact.project == project, Artifact.kind == kind, Artifact.name == name
+    )
+
+
+def artifact(session: Session, project: str, kind: str, name: str) -> Artifact:
+    found = session.scalar(_named(project, kind, name))
     if found is None:
-        raise NotFound(f"no {kind[:-1]} named {name!r}")
+        raise NotFound(f"no {kind[:-1]} named {name!r} in project {project!r}")
     return found
 
 
-def version(session: Session, kind: str, name: str, number: int) -> Version:
-    art = artifact(session, kind, name)
+def version(session: Session, project: str, kind: str, name: str, number: int) -> Version:
+    art = artifact(session, project, kind, name)
     found = session.scalar(
         select(Version).where(Version.artifact_id == art.id, Version.number == number)
     )
@@ -97,6 +103,7 @@ def version(session: Session, kind: str, name: str, number: int) -> Version:
 
 def record(
     sessions: sessionmaker[Session],
+    project: str,
     kind: str,
     name: str,
     filename: str,
@@ -109,9 +116,9 @@ def record(
     for _ in range(RETRIES):
         with sessions() as s:
             try:
-                art = s.scalar(select(Artifact).where(Artifact.kind == kind, Artifact.name == name))
+                art = s.scalar(_named(project, kind, name))
                 if art is None:
-                    art = Artifact(kind=kind, name=name, description=description)
+                    art = Artifact(project=project, kind=kind, name=name, description=description)
                     s.add(art)
                     s.flush()
                 elif description:
@@ -139,6 +146,7 @@ def record(
 def store_and_record(
     sessions,
     store: Store,
+    project: str,
     kind: str,
     name: str,
     filename: str,
@@ -146,11 +154,11 @@ def store_and_record(
     meta: dict,
     description: str,
 ) -> Version:
-    key = object_key(kind, name, filename)
+    key = object_key(project, kind, name, filename)
     with open(spooled.path, "rb") as f:
         store.put(key, f, spooled.size)
     try:
-        return record(sessions, kind, name, filename, key, spooled, meta, description)
+        return record(sessions, project, kind, name, filename, key, spooled, meta, description)
     except BaseException:
         try:
             store.delete(key)
@@ -159,10 +167,10 @@ def store_and_record(
         raise
 
 
-def delete_artifact(sessions, store: Store, kind: str, name: str) -> None:
+def delete_artifact(sessions, store: Store, project: str, kind: str, name: str) -> None:
     """Rows first (one transaction), then objects: a failure leaves orphans, not dangling rows."""
     with sessions() as s:
-        art = artifact(s, kind, name)
+        art = artifact(s, project, kind, name)
         if holders := in_use(s, art):
             raise Conflict(f"{kind[:-1]} {name!r} is in use by {', '.join(holders)}")
         keys = [v.key for v in art.versions]
@@ -172,9 +180,9 @@ def delete_artifact(sessions, store: Store, kind: str, name: str) -> None:
         store.delete(key)
 
 
-def delete_version(sessions, store: Store, kind: str, name: str, number: int) -> None:
+def delete_version(sessions, store: Store, project: str, kind: str, name: str, number: int) -> None:
     with sessions() as s:
-        v = version(s, kind, name, number)
+        v = version(s, project, kind, name, number)
         if holders := in_use(s, v.artifact, v):
             raise Conflict(
                 f"{kind[:-1]} {name!r} version {number} is in use by {', '.join(holders)}"
@@ -198,13 +206,13 @@ def sweep(sessions, store: Store, grace_s: float) -> list[str]:
     return removed
 
 
-def latest_metadata(sessions, kind: str) -> list[dict]:
-    """The metadata of each artifact's newest version, of one kind (user layers for models)."""
+def latest_metadata(sessions, project: str, kind: str) -> list[dict]:
+    """The metadata of each artifact's newest version of one kind in a project (user layers)."""
     with sessions() as s:
         newest = (
             select(Version.artifact_id, func.max(Version.number).label("n"))
             .join(Artifact)
-            .where(Artifact.kind == kind)
+            .where(Artifact.project == project, Artifact.kind == kind)
             .group_by(Version.artifact_id)
             .subquery()
         )

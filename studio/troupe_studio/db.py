@@ -12,10 +12,13 @@ from pathlib import Path
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
+    Text,
     UniqueConstraint,
     create_engine,
     event,
@@ -33,6 +36,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.types import TypeDecorator
 
 KINDS = ("datasets", "algorithms", "layers", "models")
+DEFAULT_PROJECT = "default"  # where the rows from before projects (migration 0003) live
 
 
 def now() -> dt.datetime:
@@ -62,9 +66,12 @@ class Artifact(Base):
     """A named thing of one kind (a dataset, an algorithm, ...); its content lives in versions."""
 
     __tablename__ = "artifacts"
-    __table_args__ = (UniqueConstraint("kind", "name", name="uq_artifacts_kind_name"),)
+    __table_args__ = (
+        UniqueConstraint("project", "kind", "name", name="uq_artifacts_project_kind_name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(63), default=DEFAULT_PROJECT)
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(63))
     description: Mapped[str] = mapped_column(String(2000), default="")
@@ -107,6 +114,77 @@ class Use(Base):
     artifact_id: Mapped[int] = mapped_column(ForeignKey("artifacts.id", ondelete="RESTRICT"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="RESTRICT"))
     holder: Mapped[str] = mapped_column(String(200))  # e.g. "task:42"
+    created_at: Mapped[dt.datetime] = mapped_column(UTC, default=now)
+
+
+class Task(Base):
+    """A training task of a project: the task's fields and its references, as one JSON spec."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("project", "name", name="uq_tasks_project_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(63))
+    name: Mapped[str] = mapped_column(String(63))
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    spec: Mapped[dict] = mapped_column(JSON)
+    runs_started: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTC, default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTC, default=now)
+
+
+class Run(Base):
+    """One TrainingJob made from a task; what the watcher saw stays here after the job goes."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        UniqueConstraint("project", "name", name="uq_runs_project_name"),
+        UniqueConstraint("task_id", "number", name="uq_runs_task_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(63))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    task_name: Mapped[str] = mapped_column(String(63))
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(63))  # the TrainingJob's
+    kind: Mapped[str] = mapped_column(String(16), default="training")  # or "validation"
+    manifest: Mapped[dict] = mapped_column(JSON)
+    output_uri: Mapped[str] = mapped_column(String(512), default="")
+    phase: Mapped[str] = mapped_column(String(32), default="Pending")
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[dict] = mapped_column(JSON, default=dict)  # the job's last status seen
+    pods: Mapped[dict] = mapped_column(JSON, default=dict)  # pod name -> last state seen
+    job_exists: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTC, default=now)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTC, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTC, nullable=True)
+
+
+class RunEntry(Base):
+    """One thing that happened to a run (phase, pod, event, log line, metric), numbered."""
+
+    __tablename__ = "run_history"
+    __table_args__ = (UniqueConstraint("run_id", "seq", name="uq_run_history_run_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    time: Mapped[dt.datetime] = mapped_column(UTC)
+    type: Mapped[str] = mapped_column(String(16))
+    pod: Mapped[str] = mapped_column(String(253), default="")
+    data: Mapped[dict] = mapped_column(JSON)
+
+
+class Validation(Base):
+    """The outcome of validating one version (a model built, an algorithm run briefly)."""
+
+    __tablename__ = "validations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    result: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTC, default=now)
 
 

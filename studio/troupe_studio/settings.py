@@ -7,8 +7,9 @@ user's data dir and the cluster's S3 store, whose credentials hack/store.sh writ
 from __future__ import annotations
 
 import argparse
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STORE_ENV_FILE = Path.home() / ".kwok/clusters/troupe/store/env"
@@ -29,6 +30,10 @@ class Settings:
     migrate: bool = True
     auth: str = "local"  # "token": Bearer tokens (TokenReview); "local": the kubeconfig's user
     auth_cache_s: float = 10.0  # how long a token's or an access review's answer is reused
+    kubeconfig: str = ""  # empty: the default kubeconfig, else in-cluster
+    job_store_endpoint: str = ""  # the store as pods reach it (empty: store_endpoint)
+    job_pod_spec: dict = field(default_factory=dict)  # merged into runs' pods: nodeSelector ...
+    watch: bool = True  # follow studio's jobs, pods and events into the run history
 
     @property
     def db_url(self) -> str:
@@ -90,6 +95,18 @@ def parse(
         type=float,
         default=float(env.get("TROUPE_STUDIO_AUTH_CACHE_S", Settings.auth_cache_s)),
     )
+    p.add_argument("--kubeconfig", default=env.get("TROUPE_STUDIO_KUBECONFIG", ""))
+    p.add_argument(
+        "--job-store-endpoint",
+        default=env.get("TROUPE_STUDIO_JOB_STORE_ENDPOINT", ""),
+        help="the store's endpoint as the training pods reach it (default: --store-endpoint)",
+    )
+    p.add_argument(
+        "--job-pod-spec",
+        type=json.loads,
+        default=json.loads(env.get("TROUPE_STUDIO_JOB_POD_SPEC", "{}")),
+        help='JSON merged into every run pod\'s spec, e.g. {"nodeSelector": {...}}',
+    )
     a = p.parse_args(argv)
     settings = Settings(
         data_dir=a.data_dir,
@@ -102,5 +119,8 @@ def parse(
         max_upload_bytes=a.max_upload_bytes,
         auth=a.auth,
         auth_cache_s=a.auth_cache_s,
+        kubeconfig=a.kubeconfig,
+        job_store_endpoint=a.job_store_endpoint,
+        job_pod_spec=a.job_pod_spec,
     )
     return settings, {"host": a.host, "port": a.port}

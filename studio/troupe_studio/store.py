@@ -114,5 +114,13 @@ class Store:
             if not item.is_dir:
                 yield item.object_name, item.last_modified
 
+    def sizes(self, prefix: str) -> list[tuple[str, int]]:
+        """(key, size) of every object under `prefix`, in key order."""
+        items = self._call(
+            f"list {prefix}",
+            lambda: list(self.s3.list_objects(self.bucket, prefix, recursive=True)),
+        )
+        return sorted((i.object_name, i.size or 0) for i in items if not i.is_dir)
+
     def ping(self) -> None:
         self._call("bucket check", self.s3.bucket_exists, self.bucket)

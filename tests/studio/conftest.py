@@ -51,6 +51,7 @@ def settings(s3, database_url, tmp_path) -> Settings:
         bucket="studio-" + secrets.token_hex(6),
         max_upload_bytes=1 << 20,
         orphan_grace_s=0,
+        watch=False,  # the shared cluster is not these tests' business (tests/integration)
     )
 
 

@@ -21,6 +21,7 @@ import uvicorn
 
 REPO = Path(__file__).resolve().parents[2]
 ACCESS, SECRET = "studio", secrets.token_hex(12)
+PROJECT = "default"  # the project (namespace) the artifact tests work in
 
 
 def free_port() -> int:
@@ -122,7 +123,8 @@ class Service:
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.http = httpx.Client(base_url=self.url + "/api/v1", timeout=60)
+        self.root = httpx.Client(base_url=self.url + "/api/v1", timeout=60)
+        self.http = httpx.Client(base_url=self.url + f"/api/v1/projects/{PROJECT}", timeout=60)
 
     def start(self) -> Service:
         self.thread.start()
@@ -133,5 +135,6 @@ class Service:
 
     def stop(self) -> None:
         self.http.close()
+        self.root.close()
         self.server.should_exit = True
         self.thread.join(30)

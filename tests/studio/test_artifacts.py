@@ -247,3 +247,17 @@ def test_a_model_may_use_a_user_layer(api):
     unknown = {**graph, "nodes": [*MLP["nodes"][:2], {"id": "fc2", "layer": "Nope", "params": {}}]}
     r = upload(api, "models", "gated", "gated.json", json.dumps(unknown).encode())
     assert r.status_code == 422 and "Nope" in r.text
+
+
+def test_projects_keep_their_artifacts_apart(api, service):
+    other = service.root
+    assert upload(api, "datasets", "iris", "iris.csv", CSV).status_code == 201
+    theirs = other.post(
+        "/projects/team-b/datasets/iris/versions", params={"filename": "i.csv"}, content=b"x\n1\n"
+    )
+    assert theirs.status_code == 201 and theirs.json()["number"] == 1
+    assert other.get("/projects/team-b/datasets/iris").json()["latest"]["size"] == 4
+    assert api.get("/datasets/iris").json()["latest"]["size"] == len(CSV)
+    assert other.get("/projects/team-c/datasets").json() == []
+    bad = other.get("/projects/Team_B/datasets")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["path", "project"]

@@ -47,7 +47,7 @@ def test_troupe_studio_serves_its_openapi_schema(s3, tmp_path):
         schema = until(
             lambda: httpx.get(url + "/openapi.json", timeout=2).json(), 30, "troupe-studio"
         )
-        assert "/api/v1/datasets/{name}/versions" in schema["paths"]
+        assert "/api/v1/projects/{project}/datasets/{name}/versions" in schema["paths"]
         assert httpx.get(url + "/health").json() == {"database": "ok", "store": "ok"}
         assert (tmp_path / "studio.db").exists()
     finally:

@@ -46,7 +46,7 @@ def test_oversized_upload_is_413_naming_the_limit_and_stores_nothing(api, servic
 def test_an_upload_cut_off_midway_leaves_nothing(api, service, settings):
     with socket.create_connection(("127.0.0.1", service.port)) as s:
         s.sendall(
-            b"POST /api/v1/datasets/cut/versions?filename=cut.csv HTTP/1.1\r\n"
+            b"POST /api/v1/projects/default/datasets/cut/versions?filename=cut.csv HTTP/1.1\r\n"
             b"Host: x\r\nContent-Length: 100000\r\n\r\n" + b"a" * 5000
         )
         until(lambda: spooled(settings), 10, "the spool to start")
@@ -120,7 +120,7 @@ def test_store_down_is_503_naming_the_store(settings, tmp_path):
         r = svc.http.get("/datasets/a/versions/1/file")
         assert r.status_code == 503 and "object store" in r.json()["detail"]
         assert svc.http.get("/datasets/a").json()["version_count"] == 1  # no row for the failed one
-        h = svc.http.get("/health")
+        h = svc.root.get("/health")
         assert h.status_code == 503 and h.json()["database"] == "ok"
     finally:
         svc.stop()
@@ -140,7 +140,7 @@ def test_database_down_is_503_naming_the_database(settings):
         r = svc.http.post("/datasets/a/versions", params={"filename": "a.csv"}, content=CSV)
         assert r.status_code == 503 and "database" in r.json()["detail"]
         assert objects(svc) == []
-        assert svc.http.get("/health").json()["store"] == "ok"
+        assert svc.root.get("/health").json()["store"] == "ok"
     finally:
         svc.stop()
 

@@ -26,6 +26,18 @@ SEED = {
         "INSERT INTO uses (artifact_id, version_id, holder, created_at) "
         "VALUES (1, 1, 'task:1', :now)"
     ],
+    "0003": [
+        "INSERT INTO artifacts (id, project, kind, name, description, created_at) "
+        "VALUES (2, 'team-b', 'datasets', 'iris', 'theirs', :now)",
+        "INSERT INTO tasks (id, project, name, description, spec, runs_started, created_at, "
+        "updated_at) VALUES (1, 'default', 'fit', '', '{}', 1, :now, :now)",
+        "INSERT INTO runs (id, project, task_id, task_name, number, name, kind, manifest, "
+        "output_uri, phase, message, status, pods, job_exists, created_at) VALUES (1, "
+        "'default', 1, 'fit', 1, 'fit-r1', 'training', '{}', '', 'Running', '', '{}', '{}', "
+        ":yes, :now)",
+        "INSERT INTO run_history (run_id, seq, time, type, pod, data) "
+        "VALUES (1, 1, :now, 'phase', '', '{\"phase\": \"Running\"}')",
+    ],
 }
 
 
@@ -42,11 +54,16 @@ def test_every_migration_keeps_the_data(database_url):
         db.migrate(engine, rev)
         with engine.begin() as c:
             for sql in SEED[rev]:
-                c.execute(text(sql), {"now": NOW})
+                c.execute(text(sql), {"now": NOW, "yes": True})
     with db.sessions(engine)() as s:
         art = s.scalar(select(db.Artifact).where(db.Artifact.name == "iris"))
         assert art.description == "flowers" and art.versions[0].meta == {"format": "csv"}
         assert db.in_use(s, art) == ["task:1"]
+        assert art.project == "default"  # rows from before projects are the default one's
+        theirs = s.scalar(select(db.Artifact).where(db.Artifact.project == "team-b"))
+        assert theirs.name == "iris" and theirs.description == "theirs"
+        entry = s.scalar(select(db.RunEntry))
+        assert (entry.seq, entry.data) == (1, {"phase": "Running"})
     engine.dispose()
 
 

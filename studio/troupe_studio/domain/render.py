@@ -199,3 +199,52 @@ def _env_value(value: str | int | float | bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def with_pod_spec(manifest: dict[str, Any], pod_spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose every role's pod spec has `pod_spec` merged in: the deployment's
+    placement (nodeSelector, tolerations, ...); maps are merged, lists appended."""
+    job = json.loads(json.dumps(manifest))
+    for role in job["spec"]["roles"]:
+        spec = role["template"].setdefault("spec", {})
+        for key, value in pod_spec.items():
+            if isinstance(value, dict):
+                spec[key] = {**spec.get(key, {}), **value}
+            elif isinstance(value, list):
+                spec[key] = [*spec.get(key, []), *value]
+            else:
+                spec[key] = value
+    return job
+
+
+def with_env(manifest: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """A copy whose every training container also gets `env` (e.g. TROUPE_MAX_STEPS)."""
+    job = json.loads(json.dumps(manifest))
+    for role in job["spec"]["roles"]:
+        for container in role["template"]["spec"]["containers"]:
+            container["env"] = [*container.get("env", []), *map(_pair, sorted(env.items()))]
+    return job
+
+
+def _pair(item: tuple[str, str]) -> dict[str, str]:
+    return {"name": item[0], "value": item[1]}
+
+
+# The one role a short validation run of each framework's code starts (its plugin's names).
+VALIDATION_ROLE: dict[str, str] = {
+    "pytorch": "master",
+    "tensorflow": "chief",
+    "mpi": "launcher",
+    "xgboost": "master",
+    "paddle": "worker",
+    "jax": "worker",
+    "generic": "main",
+}
+
+
+def without_restarts(manifest: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose roles never restart a pod: a validation run ends at its first failure."""
+    job = json.loads(json.dumps(manifest))
+    for role in job["spec"]["roles"]:
+        role["restartPolicy"] = "Never"
+    return job

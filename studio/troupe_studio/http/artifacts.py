@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect
 
 from .. import catalog, kinds, names
 from ..db import KINDS, Artifact, Version
+from .auth import Caller, caller
 from .schemas import ERRORS, UPLOAD_ERRORS, ArtifactDetail, ArtifactOut, VersionOut
 
 BINARY = {
@@ -33,6 +34,17 @@ RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 def valid_name(name: str = Path(description="a DNS label: a-z, 0-9, '-'", max_length=256)) -> str:
     return names.slug(name)
+
+
+CALLER = Depends(caller)
+
+
+def valid_project(
+    project: str = Path(description="a namespace: a DNS label", max_length=256),
+    _who: Caller = CALLER,
+) -> str:
+    """The project, checked as a DNS label, once the caller may use it (auth.caller)."""
+    return names.slug(project, "project")
 
 
 def version_out(request: Request, v: Version) -> VersionOut:
@@ -63,7 +75,13 @@ def artifact_out(request: Request, a: Artifact, detail: bool = False):
 
 
 async def receive(
-    request: Request, kind: str, name: str, filename: str, inspect: Callable, description: str
+    request: Request,
+    project: str,
+    kind: str,
+    name: str,
+    filename: str,
+    inspect: Callable,
+    description: str,
 ):
     """Spool the body, inspect it, store it, record it; the version's number comes last."""
     state = request.app.state
@@ -85,6 +103,7 @@ async def receive(
             catalog.store_and_record,
             state.sessions,
             state.store,
+            project,
             kind,
             name,
             filename,
@@ -100,41 +119,76 @@ async def receive(
     return version_out(request, v)
 
 
+def ranged(store, key: str, size: int, range_: str | None, filename: str, etag: str = ""):
+    """The object streamed, whole (200) or the one byte range asked for (206; 416 outside)."""
+    start, end, status = 0, size - 1, 200
+    m = RANGE.match(range_.strip()) if range_ else None
+    if m and (m[1] or m[2]):
+        if m[1]:
+            start, end = int(m[1]), min(int(m[2]), size - 1) if m[2] else size - 1
+        else:
+            start = max(0, size - int(m[2]))
+        if start >= size or start > end:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        status = 206
+    length = end - start + 1
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(max(length, 0)),
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+    if etag:
+        headers["ETag"] = f'"{etag}"'
+    if status == 206:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    body = store.read(key, start, length) if length > 0 else iter(())
+    return StreamingResponse(
+        body, status_code=status, headers=headers, media_type="application/octet-stream"
+    )
+
+
 def router(kind: str) -> APIRouter:
     """List, get, delete and download routes for one kind (uploads are added per kind)."""
-    r = APIRouter(prefix=f"/{kind}", tags=[kind], responses=ERRORS)
+    r = APIRouter(prefix=f"/projects/{{project}}/{kind}", tags=[kind], responses=ERRORS)
     one = kind[:-1]
 
     @r.get("", response_model=list[ArtifactOut], summary=f"List {kind}")
-    def list_all(request: Request):
+    def list_all(request: Request, project: str = Depends(valid_project)):
         with request.app.state.sessions() as s:
             rows = s.scalars(
                 select(Artifact)
-                .where(Artifact.kind == kind)
+                .where(Artifact.project == project, Artifact.kind == kind)
                 .options(selectinload(Artifact.versions))
                 .order_by(Artifact.name)
             )
             return [artifact_out(request, a) for a in rows]
 
     @r.get("/{name}", response_model=ArtifactDetail, summary=f"Get a {one} and its versions")
-    def get_one(request: Request, name: str = Depends(valid_name)):
+    def get_one(
+        request: Request, project: str = Depends(valid_project), name: str = Depends(valid_name)
+    ):
         with request.app.state.sessions() as s:
-            return artifact_out(request, catalog.artifact(s, kind, name), detail=True)
+            return artifact_out(request, catalog.artifact(s, project, kind, name), detail=True)
 
     @r.delete(
         "/{name}", status_code=204, summary=f"Delete a {one} and every version (409 if in use)"
     )
-    def delete_one(request: Request, name: str = Depends(valid_name)):
+    def delete_one(
+        request: Request, project: str = Depends(valid_project), name: str = Depends(valid_name)
+    ):
         st = request.app.state
-        catalog.delete_artifact(st.sessions, st.store, kind, name)
+        catalog.delete_artifact(st.sessions, st.store, project, kind, name)
         return Response(status_code=204)
 
     @r.get("/{name}/versions/{number}", response_model=VersionOut, summary=f"Get a {one} version")
     def get_version(
-        request: Request, number: int = Path(ge=1, le=2**31 - 1), name: str = Depends(valid_name)
+        request: Request,
+        number: int = Path(ge=1, le=2**31 - 1),
+        project: str = Depends(valid_project),
+        name: str = Depends(valid_name),
     ):
         with request.app.state.sessions() as s:
-            return version_out(request, catalog.version(s, kind, name, number))
+            return version_out(request, catalog.version(s, project, kind, name, number))
 
     @r.delete(
         "/{name}/versions/{number}",
@@ -142,10 +196,13 @@ def router(kind: str) -> APIRouter:
         summary=f"Delete a {one} version (409 if in use)",
     )
     def delete_version(
-        request: Request, number: int = Path(ge=1, le=2**31 - 1), name: str = Depends(valid_name)
+        request: Request,
+        number: int = Path(ge=1, le=2**31 - 1),
+        project: str = Depends(valid_project),
+        name: str = Depends(valid_name),
     ):
         st = request.app.state
-        catalog.delete_version(st.sessions, st.store, kind, name, number)
+        catalog.delete_version(st.sessions, st.store, project, kind, name, number)
         return Response(status_code=204)
 
     @r.get(
@@ -161,35 +218,14 @@ def router(kind: str) -> APIRouter:
     def download(
         request: Request,
         number: int = Path(ge=1, le=2**31 - 1),
+        project: str = Depends(valid_project),
         name: str = Depends(valid_name),
         range_: str | None = Header(None, alias="range"),
     ):
         st = request.app.state
         with st.sessions() as s:
-            v = catalog.version(s, kind, name, number)
-        start, end, status = 0, v.size - 1, 200
-        m = RANGE.match(range_.strip()) if range_ else None
-        if m and (m[1] or m[2]):
-            if m[1]:
-                start, end = int(m[1]), min(int(m[2]), v.size - 1) if m[2] else v.size - 1
-            else:
-                start = max(0, v.size - int(m[2]))
-            if start >= v.size or start > end:
-                return Response(status_code=416, headers={"Content-Range": f"bytes */{v.size}"})
-            status = 206
-        length = end - start + 1
-        headers = {
-            "Accept-Ranges": "bytes",
-            "Content-Length": str(max(length, 0)),
-            "ETag": f'"{v.sha256}"',
-            "Content-Disposition": f'attachment; filename="{v.filename}"',
-        }
-        if status == 206:
-            headers["Content-Range"] = f"bytes {start}-{end}/{v.size}"
-        body = st.store.read(v.key, start, length) if length > 0 else iter(())
-        return StreamingResponse(
-            body, status_code=status, headers=headers, media_type="application/octet-stream"
-        )
+            v = catalog.version(s, project, kind, name, number)
+        return ranged(st.store, v.key, v.size, range_, v.filename, v.sha256)
 
     return r
 
@@ -197,7 +233,10 @@ def router(kind: str) -> APIRouter:
 def uploads() -> list[APIRouter]:
     """One upload route per kind: each kind's query parameters are its metadata."""
     rs = {
-        k: APIRouter(prefix=f"/{k}", tags=[k], responses={**ERRORS, **UPLOAD_ERRORS}) for k in KINDS
+        k: APIRouter(
+            prefix=f"/projects/{{project}}/{k}", tags=[k], responses={**ERRORS, **UPLOAD_ERRORS}
+        )
+        for k in KINDS
     }
     common = dict(status_code=201, response_model=VersionOut, openapi_extra=BINARY)
     fname = Query(description="the file's name; its extension picks the format", max_length=256)
@@ -211,6 +250,7 @@ def uploads() -> list[APIRouter]:
     @rs["datasets"].post("/{name}/versions", summary="Upload a dataset version", **common)
     async def upload_dataset(
         request: Request,
+        project: str = Depends(valid_project),
         name: str = Depends(valid_name),
         filename: str = fname,
         description: str = desc,
@@ -218,6 +258,7 @@ def uploads() -> list[APIRouter]:
         filename = checked(filename, "datasets")
         return await receive(
             request,
+            project,
             "datasets",
             name,
             filename,
@@ -230,6 +271,7 @@ def uploads() -> list[APIRouter]:
     )
     async def upload_algorithm(
         request: Request,
+        project: str = Depends(valid_project),
         name: str = Depends(valid_name),
         filename: str = fname,
         description: str = desc,
@@ -245,6 +287,7 @@ def uploads() -> list[APIRouter]:
         reqs = [names.clean(r, "requirements") for r in requirements or []]
         return await receive(
             request,
+            project,
             "algorithms",
             name,
             filename,
@@ -255,6 +298,7 @@ def uploads() -> list[APIRouter]:
     @rs["layers"].post("/{name}/versions", summary="Upload a user-defined layer (.py)", **common)
     async def upload_layer(
         request: Request,
+        project: str = Depends(valid_project),
         name: str = Depends(valid_name),
         filename: str = fname,
         description: str = desc,
@@ -265,6 +309,7 @@ def uploads() -> list[APIRouter]:
             layer_name = names.clean(layer_name, "layer_name")
         return await receive(
             request,
+            project,
             "layers",
             name,
             filename,
@@ -277,16 +322,18 @@ def uploads() -> list[APIRouter]:
     )
     async def upload_model(
         request: Request,
+        project: str = Depends(valid_project),
         name: str = Depends(valid_name),
         filename: str = fname,
         description: str = desc,
     ):
         filename = checked(filename, "models")
         layers = await run_in_threadpool(
-            catalog.latest_metadata, request.app.state.sessions, "layers"
+            catalog.latest_metadata, request.app.state.sessions, project, "layers"
         )
         return await receive(
             request,
+            project,
             "models",
             name,
             filename,

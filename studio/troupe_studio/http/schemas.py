@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..domain.render import Framework, TaskRole, validate_task
+from ..names import Invalid, slug
 
 
 class VersionOut(BaseModel):
@@ -47,4 +50,140 @@ ERRORS = {
     409: {"model": Error, "description": "In use, or taken by concurrent uploads"},
     503: {"model": Error, "description": "The database or the store is down (named)"},
 }
+BODY_ERRORS = {400: {"model": Error, "description": "A body that is not JSON"}}
 UPLOAD_ERRORS = {413: {"model": Error, "description": "Larger than max_upload_bytes"}}
+
+
+class Ref(BaseModel):
+    """An artifact of the project by name; no version: the newest, pinned when saved."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=63)
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        return _slug_or_raise(v)
+
+
+class References(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dataset: Ref
+    algorithm: Ref
+    model: Ref | None = None
+
+
+class TaskIn(BaseModel):
+    """A task: domain.render.Task's fields, a description and the references it trains with.
+    `command` defaults to running the algorithm's entry point with python3."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=63, description="required to create")
+    description: str = Field(default="", max_length=2000)
+    framework: Framework = "generic"
+    roles: list[TaskRole] = Field(min_length=1, max_length=16)
+    image: str | None = Field(default=None, max_length=512, pattern=r"^[^\s]+$")
+    command: list[str] | None = Field(default=None, min_length=1, max_length=256)
+    working_dir: str | None = Field(default=None, max_length=1024, pattern=r"^/[^\x00-\x1f]*$")
+    hyperparameters: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    references: References
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, v: str | None) -> str | None:
+        return None if v is None else _slug_or_raise(v)
+
+    @field_validator("hyperparameters")
+    @classmethod
+    def _hp_names(cls, v: dict) -> dict:
+        probe = {"name": "t", "roles": [{"name": "r"}], "command": ["c"], "hyperparameters": v}
+        _, issues = validate_task(probe)
+        if issues:
+            raise ValueError(issues[0].message)
+        return v
+
+
+class TaskOut(BaseModel):
+    name: str
+    description: str
+    spec: dict[str, Any] = Field(description="the task's fields and pinned references")
+    runs: int = Field(description="how many runs were started")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class FieldIssue(BaseModel):
+    field: str
+    message: str
+
+
+class TaskValidation(BaseModel):
+    ok: bool
+    issues: list[FieldIssue]
+    manifest: dict[str, Any] = Field(description="the TrainingJob the next run would create")
+
+
+class RunBrief(BaseModel):
+    name: str
+    task: str
+    number: int
+    phase: str
+    message: str
+    exists: bool = Field(description="its TrainingJob is still in the cluster")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class PodOut(BaseModel):
+    pod: str
+    role: str
+    phase: str
+    exitCode: int | None  # noqa: N815 - the contract's name
+    restarts: int
+
+
+class EventOut(BaseModel):
+    seq: int
+    time: str
+    reason: str
+    message: str
+    object: str
+
+
+class RunOut(BaseModel):
+    name: str
+    task: str
+    number: int
+    kind: str
+    exists: bool
+    phase: str
+    message: str
+    conditions: list[dict[str, Any]]
+    roles: list[dict[str, Any]]
+    artifacts: dict[str, Any]
+    pods: list[PodOut]
+    timings: dict[str, str | None]
+    events: list[EventOut]
+    output_uri: str
+
+
+class ResultFile(BaseModel):
+    path: str = Field(description="<pod>/<file> under the run's output prefix")
+    size: int
+
+
+class MetricPoint(BaseModel):
+    step: int
+    name: str
+    value: float
+    time: str
+    pod: str
+
+
+def _slug_or_raise(v: str) -> str:
+    try:
+        return slug(v, "name", "body")
+    except Invalid as exc:
+        raise ValueError(exc.message) from None

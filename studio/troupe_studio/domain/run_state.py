@@ -1,0 +1,97 @@
+"""What a run's TrainingJob, pods, events and log lines say, as the history records it.
+
+Pure functions over the API server's objects as plain dicts (camelCase, as the API sends
+them): the watcher compares what they return with what it recorded last and stores only
+the changes, so a relisted object never records the same thing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from troupe_studio.domain.metrics import Metric, MetricLineError, parse_line
+
+TERMINAL = ("Succeeded", "Failed")
+SETTLED = (*TERMINAL, "Suspended")  # nothing runs: a stopped run is suspended
+ROLE_LABEL = "troupe.dev/role"
+
+
+def job_phase(job: dict[str, Any]) -> tuple[str, str]:
+    """(phase, message) of a TrainingJob; "Pending" before the operator wrote a status."""
+    status = job.get("status") or {}
+    return status.get("phase") or "Pending", status.get("message") or ""
+
+
+def job_summary(job: dict[str, Any]) -> dict[str, Any]:
+    """The parts of the status a run shows: phase, message, conditions, roles, timings."""
+    status = job.get("status") or {}
+    phase, message = job_phase(job)
+    return {
+        "phase": phase,
+        "message": message,
+        "conditions": status.get("conditions") or [],
+        "roles": status.get("roles") or [],
+        "startTime": status.get("startTime"),
+        "completionTime": status.get("completionTime"),
+        "artifacts": status.get("artifacts") or {},
+    }
+
+
+def pod_state(pod: dict[str, Any], container: str) -> dict[str, Any]:
+    """A pod as a run lists it: its phase, and the training container's exit code, restarts
+    and whether it has started (so its log can be followed)."""
+    meta, status = pod.get("metadata") or {}, pod.get("status") or {}
+    main = next(
+        (c for c in status.get("containerStatuses") or [] if c.get("name") == container), {}
+    )
+    state = main.get("state") or {}
+    deleting = meta.get("deletionTimestamp") is not None
+    return {
+        "pod": meta.get("name", ""),
+        "role": (meta.get("labels") or {}).get(ROLE_LABEL, ""),
+        "phase": "Terminating" if deleting and status.get("phase") == "Running" else
+        status.get("phase") or "Pending",
+        "exitCode": (state.get("terminated") or {}).get("exitCode"),
+        "restarts": main.get("restartCount", 0),
+        "started": "running" in state or "terminated" in state,
+    }  # fmt: skip
+
+
+def pod_done(state: dict[str, Any]) -> bool:
+    return state["phase"] in TERMINAL
+
+
+def event_entry(event: dict[str, Any]) -> dict[str, Any]:
+    """An Event as the history keeps it; `key` tells a new occurrence from a repeat."""
+    obj = event.get("involvedObject") or {}
+    meta = event.get("metadata") or {}
+    return {
+        "reason": event.get("reason") or "",
+        "message": event.get("message") or event.get("note") or "",
+        "object": f"{obj.get('kind', '')}/{obj.get('name', '')}",
+        "eventType": event.get("type") or "",
+        "key": f"{meta.get('uid', '')}:{event.get('count') or 1}",
+    }
+
+
+def split_timestamp(raw: str) -> tuple[str, str]:
+    """("2026-01-02T03:04:05.123456789Z", text) of a line read with timestamps=true."""
+    stamp, _, text = raw.partition(" ")
+    if len(stamp) >= 20 and stamp[4] == "-" and stamp.endswith("Z"):
+        return normal_stamp(stamp), text
+    return "", raw
+
+
+def normal_stamp(stamp: str) -> str:
+    """RFC 3339 with exactly nine fraction digits (the kubelet drops trailing zeros), so
+    stamps compare as strings in time order."""
+    whole, _, frac = stamp.removesuffix("Z").partition(".")
+    return f"{whole}.{(frac + '000000000')[:9]}Z"
+
+
+def line_metric(text: str) -> Metric | None:
+    """The metric a log line carries by the TROUPE_METRIC convention, if a valid one."""
+    try:
+        return parse_line(text)
+    except MetricLineError:
+        return None
