@@ -9,8 +9,9 @@ export function useLive(project: string, run: string): { state: RunState; connec
   const [view, setView] = useState<{ state: RunState; connection: Connection }>({ state: emptyRun(), connection: "connecting" });
   useEffect(() => {
     const token = session.token();
-    // a browser cannot set headers on a WebSocket: the token goes as a subprotocol
-    const open = (url: string) => (token ? new WebSocket(url, ["bearer", token]) : new WebSocket(url)) as unknown as SocketLike;
+    // a browser cannot set headers on a WebSocket: the token goes as ?access_token=
+    const withToken = (url: string) => (token ? `${url}&access_token=${encodeURIComponent(token)}` : url);
+    const open = (url: string) => new WebSocket(withToken(url)) as unknown as SocketLike;
     const feed = new LiveFeed((after) => urls.live(project, run, after), open, (state, connection) => setView({ state, connection }));
     feed.start();
     return () => feed.stop();
