@@ -13,14 +13,12 @@ calls use those credentials directly.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from kubernetes import client, config
 from urllib3 import HTTPHeaderDict
@@ -29,7 +27,6 @@ from urllib3.exceptions import HTTPError as TransportError
 GROUP = "troupe.dev"
 PROJECT_VERB, PROJECT_RESOURCE = "list", "trainingjobs"  # what makes a namespace "yours"
 REVIEWS_AT_ONCE = 8
-LOCAL_CLUSTER_KUBECONFIG = Path.home() / ".cache/troupe/kubeconfig"
 
 
 @dataclass(frozen=True)
@@ -104,24 +101,6 @@ def kubeconfig_user(path: str | None = None) -> str:
     except (config.ConfigException, OSError, TypeError):
         return "local"
     return (current or {}).get("context", {}).get("user") or "local"
-
-
-def service_client(kubeconfig: str | None = None) -> client.ApiClient:
-    """The service's own client, from the first of: `kubeconfig`, $KUBECONFIG, ~/.kube/config,
-    the pod's ServiceAccount, the local cluster's kubeconfig (hack/cluster.sh)."""
-    candidates = [kubeconfig, os.environ.get("KUBECONFIG"), os.path.expanduser("~/.kube/config")]
-    for path in filter(None, candidates):
-        if os.path.exists(path.split(os.pathsep)[0]):
-            return config.new_client_from_config(config_file=path)
-    if os.environ.get("KUBERNETES_SERVICE_HOST"):
-        cfg = client.Configuration()
-        config.load_incluster_config(client_configuration=cfg)
-        return client.ApiClient(cfg)
-    if LOCAL_CLUSTER_KUBECONFIG.exists():
-        return config.new_client_from_config(config_file=str(LOCAL_CLUSTER_KUBECONFIG))
-    raise ClusterUnavailable(
-        "no Kubernetes configuration: set KUBECONFIG, or start the local cluster (make cluster)"
-    )
 
 
 class _Impersonating:

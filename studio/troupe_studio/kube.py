@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from kubernetes import client, config, watch
@@ -19,6 +21,9 @@ from urllib3.exceptions import HTTPError
 
 GROUP, VERSION, PLURAL = "troupe.dev", "v1alpha1", "trainingjobs"
 MANAGED = "app.kubernetes.io/managed-by=troupe-studio"
+
+
+LOCAL_CLUSTER_KUBECONFIG = Path.home() / ".cache/troupe/kubeconfig"
 
 
 class ClusterDown(Exception):
@@ -34,18 +39,24 @@ class Refused(Exception):
 
 
 def service_client(kubeconfig: str | None = None) -> client.ApiClient:
-    """The service's own client: the kubeconfig given (or the default one), else in-cluster."""
+    """The service's own client, from the first of: `kubeconfig`, $KUBECONFIG, ~/.kube/config,
+    the pod's ServiceAccount, the local cluster's kubeconfig (hack/cluster.sh)."""
+    candidates = [kubeconfig, os.environ.get("KUBECONFIG"), os.path.expanduser("~/.kube/config")]
     try:
-        if kubeconfig:
-            return config.new_client_from_config(config_file=kubeconfig)
-        try:
-            return config.new_client_from_config()
-        except config.ConfigException:
+        for path in filter(None, candidates):
+            if os.path.exists(path.split(os.pathsep)[0]):
+                return config.new_client_from_config(config_file=path)
+        if os.environ.get("KUBERNETES_SERVICE_HOST"):
             cfg = client.Configuration()
             config.load_incluster_config(client_configuration=cfg)
             return client.ApiClient(cfg)
+        if LOCAL_CLUSTER_KUBECONFIG.exists():
+            return config.new_client_from_config(config_file=str(LOCAL_CLUSTER_KUBECONFIG))
     except (config.ConfigException, OSError) as exc:
         raise ClusterDown(f"no Kubernetes configuration: {exc}") from exc
+    raise ClusterDown(
+        "no Kubernetes configuration: set KUBECONFIG, or start the local cluster (make cluster)"
+    )
 
 
 def _call(api: client.ApiClient | None, fn, *args, **kwargs):

@@ -19,7 +19,6 @@ from kubernetes.client import ApiClient
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
 
-from .. import access
 from ..access import Access, ClusterUnavailable, Forbidden, Identity, Unauthenticated
 from ..names import slug
 
@@ -61,15 +60,11 @@ def access_of(conn: HTTPConnection) -> Access:
 
 
 def _service_api(state) -> ApiClient:
-    """The app's own client where it keeps one (`state.service_client()`), else found here;
-    none is 503, and asked again on the next request."""
-    try:
-        own = getattr(state, "service_client", None)
-        api = own() if own else access.service_client()
-    except ClusterUnavailable as exc:
-        raise _refuse(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    """The app's own client (`state.service_client()`, kube.service_client); none is 503, and
+    asked again on the next request."""
+    api = state.service_client()
     if api is None:
-        message = "no Kubernetes configuration (set KUBECONFIG, or run in a pod)"
+        message = "no Kubernetes configuration: set KUBECONFIG, or start the local cluster"
         raise _refuse(status.HTTP_503_SERVICE_UNAVAILABLE, message)
     return api
 
