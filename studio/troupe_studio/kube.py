@@ -39,10 +39,12 @@ class Refused(Exception):
 
 
 def service_client(kubeconfig: str | None = None) -> client.ApiClient:
-    """The service's own client, from the first of: `kubeconfig`, $KUBECONFIG, ~/.kube/config,
-    the pod's ServiceAccount, the local cluster's kubeconfig (hack/cluster.sh)."""
-    candidates = [kubeconfig, os.environ.get("KUBECONFIG"), os.path.expanduser("~/.kube/config")]
+    """The service's own client: from `kubeconfig` when given, else from the first of
+    $KUBECONFIG, ~/.kube/config, the pod's ServiceAccount, the local cluster's kubeconfig."""
+    candidates = [os.environ.get("KUBECONFIG"), os.path.expanduser("~/.kube/config")]
     try:
+        if kubeconfig:  # given: that one or none
+            return config.new_client_from_config(config_file=kubeconfig)
         for path in filter(None, candidates):
             if os.path.exists(path.split(os.pathsep)[0]):
                 return config.new_client_from_config(config_file=path)
