@@ -84,7 +84,14 @@ def command(peer: Peer, folder: Path, webhook_port: int) -> list[str]:
     return [str(folder / "bin" / "jobset"), f"--config={config}", *quiet]
 
 
+CERT_FILES = ("tls.crt", "tls.key", "ca.crt")
+
+
 def start(command: list[str], kubeconfig: Path, log) -> subprocess.Popen:
+    """The peer's process; the certificate files an earlier peer left are removed first, or
+    its rotator would take them for its own Secret's."""
+    for name in CERT_FILES:
+        (CERT_DIR / name).unlink(missing_ok=True)
     return subprocess.Popen(
         command,
         env=dict(os.environ, KUBECONFIG=str(kubeconfig)),
@@ -105,7 +112,7 @@ def mount_webhook_certs(
         data = core.read_namespaced_secret(peer.webhook_secret, peer.namespace).data or {}
         if "tls.crt" in data and "tls.key" in data:
             CERT_DIR.mkdir(parents=True, exist_ok=True)
-            for name in ("tls.crt", "tls.key", "ca.crt"):
+            for name in CERT_FILES:
                 if name in data:
                     (CERT_DIR / name).write_bytes(base64.b64decode(data[name]))
             return time.monotonic() - start

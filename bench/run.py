@@ -84,6 +84,28 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
+KWOK_VERSION = os.environ.get("KWOK_VERSION", "v0.8.0")  # as hack/build-binaries.sh
+KWOK_STAGES = (  # kwokctl's default Stages but pod-complete, from the module kwok is built of
+    "node/fast/node-initialize.yaml",
+    "node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "pod/fast/pod-ready.yaml",
+    "pod/fast/pod-delete.yaml",
+)
+
+
+def kwok_stages() -> Path:
+    """kwok's Stages for the bench cluster: its defaults without pod-complete, which ends
+    every pod a Job owns as soon as it runs. JobSet's pods are Job pods: they end by the
+    bench's kubelet play, as every other system's do. (kwokctl takes all Stages or none.)"""
+    modules = subprocess.run(
+        ["go", "env", "GOMODCACHE"], check=True, stdout=subprocess.PIPE, text=True
+    ).stdout.strip()
+    folder = Path(modules) / f"sigs.k8s.io/kwok@{KWOK_VERSION}" / "kustomize" / "stage"
+    path = CACHE / "bench-kwok-stages.yaml"
+    path.write_text("\n---\n".join((folder / stage).read_text() for stage in KWOK_STAGES))
+    return path
+
+
 def start_cluster(nodes: int) -> None:
     """A fresh cluster each run: an earlier run's pods and audit log would skew this one."""
     policy = CACHE / "bench-audit-policy.yaml"
@@ -96,6 +118,7 @@ def start_cluster(nodes: int) -> None:
         TROUPE_REAL_NODE="0",  # kwok nodes only: the bench measures the control plane
         TROUPE_KUBECONFIG=str(KUBECONFIG),
         TROUPE_AUDIT_POLICY=str(policy),
+        TROUPE_KWOK_CONFIG=str(kwok_stages()),
     )
     for step in ("down", "up"):
         subprocess.run(
