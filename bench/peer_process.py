@@ -42,8 +42,8 @@ def install(peer: Peer, folder: Path, kubeconfig: Path, core: client.CoreV1Api) 
     """Its CRDs (server-side: they exceed the client-side apply annotation's limit), and
     the namespace and empty Secret its certificate rotator fills."""
     subprocess.run(
-        ["kubectl", "--kubeconfig", str(kubeconfig), "apply", "--server-side", "-f"]
-        + [str(p) for p in sorted((folder / "crds").glob("*.yaml"))],
+        ["kubectl", "--kubeconfig", str(kubeconfig), "apply", "--server-side"]
+        + ["-f", str(folder / "crds")],
         check=True,
         stdout=subprocess.DEVNULL,
     )

@@ -679,7 +679,9 @@ def write_verb(key: str) -> bool:
 
 
 def failed_requests(requests: dict[str, int]) -> int:
-    return sum(n for k, n in requests.items() if " -> " in k)
+    """Failed requests on resources; discovery (`get ?`: a group the client probes for,
+    such as a gang scheduler's, answers 404 at startup) apart."""
+    return sum(n for k, n in requests.items() if " -> " in k and " ? " not in k)
 
 
 def wait_until_peer_serves(api, peer: Peer, submit, process, timeout: float = 300) -> float:
@@ -1189,10 +1191,6 @@ def print_table(result: dict, earlier: dict | None) -> None:
         print(f"  writes per job: {a:.1f} -> {b:.1f}")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def print_peers(result: dict) -> None:
     """Every system side by side, Troupe's ratio to each peer, then each peer's own lines."""
     systems = {"troupe": result["troupe"], **result["peers"]}
@@ -1205,7 +1203,18 @@ def print_peers(result: dict) -> None:
             "  writes per job by client: "
             + ", ".join(f"{k} {v:.1f}" for k, v in peer["writes_per_job_by_client"].items())
         )
+        cpu = peer.get("cpu_seconds", {})
+        print("  CPU s in the phase: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cpu.items())))
+        writes = peer.get("cluster_writes_per_job", {})
+        print(
+            f"  writes per job by every client ({sum(writes.values()):.1f}): "
+            + ", ".join(f"{a} {n:g}" for a, n in writes.items())
+        )
         print("  requests:")
         for key, n in peer["requests"].items():
             print(f"  {n:7d}  {key}")
     print(f"\nmachine load at the end: {result['load']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
