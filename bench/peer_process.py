@@ -19,6 +19,8 @@ from pathlib import Path
 from kubernetes import client
 from peers import Peer
 
+from support.waiting import wait_for
+
 REPO = Path(__file__).resolve().parents[1]
 CERT_DIR = Path("/tmp/k8s-webhook-server/serving-certs")  # fixed in both peers' code
 
@@ -47,12 +49,14 @@ def install(peer: Peer, folder: Path, kubeconfig: Path, core: client.CoreV1Api) 
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    subprocess.run(
-        ["kubectl", "--kubeconfig", str(kubeconfig), "wait", "--for=condition=Established"]
-        + ["--timeout=60s", f"crd/{peer.plural}.{peer.group}"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    crds = client.ApiextensionsV1Api(core.api_client)
+
+    def established() -> bool:  # (`kubectl wait` fails on a CRD with no status yet)
+        crd = crds.read_custom_resource_definition(f"{peer.plural}.{peer.group}")
+        conditions = (crd.status and crd.status.conditions) or []
+        return any(c.type == "Established" and c.status == "True" for c in conditions)
+
+    wait_for(established, timeout=60, interval=0.5, what=f"{peer.plural} established")
     for create, body in (
         (core.create_namespace, {"metadata": {"name": peer.namespace}}),
         (

@@ -63,6 +63,10 @@ rules:
   resources:
   - {group: kubeflow.org, resources: [pytorchjobs/status]}
   - {group: jobset.x-k8s.io, resources: [jobsets/status]}
+- level: Request  # the Job controller's pod creates: generateName, the only name they carry
+  users: ["system:kube-controller-manager"]
+  verbs: [create]
+  resources: [{group: "", resources: [pods]}]
 - level: Metadata
 """
 
@@ -496,6 +500,9 @@ def audit_latencies(
                 if (event.get("responseStatus") or {}).get("code", 0) >= 300:
                     continue
                 name, resource = ref.get("name") or "", ref.get("resource")
+                if not name:  # created from generateName (the Job controller's pods)
+                    meta = (event.get("requestObject") or {}).get("metadata") or {}
+                    name = meta.get("generateName") or ""
                 job, sub, verb = name.split("-")[0], ref.get("subresource"), event["verb"]
                 received, done = (
                     _stamp(event["requestReceivedTimestamp"]),
