@@ -360,7 +360,9 @@ def run_phase(
         for f in futures:
             f.result()
         finished_at: dict[str, float] = {}
-        deadline = time.monotonic() + max(300, jobs * 2)
+        # Kubeflow v1 at its default 20 QPS needs about 2 s a job for its ~40 writes
+        deadline = time.monotonic() + max(600, jobs * 3)
+        done = False
         while time.monotonic() < deadline:
             # a job's pods exit once they all run and (for Troupe) the job says Running: its
             # pods are all up (a status that counts them ready is progress, and may wait)
@@ -397,6 +399,8 @@ def run_phase(
         **audited,
         "all_pods_created_seen_by_bench_watch": percentiles(seen),  # lags when starved
         "complete_jobs": len(seen),
+        "succeeded_jobs": sum(1 for (_, ph) in obs.job_phase_at if ph == "Succeeded"),
+        "hit_deadline": not done,
         "cpu_seconds": {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_after.items()},
     }
 
