@@ -63,8 +63,7 @@ rules:
   resources:
   - {group: kubeflow.org, resources: [pytorchjobs/status]}
   - {group: jobset.x-k8s.io, resources: [jobsets/status]}
-- level: Request  # the Job controller's pod creates: generateName, the only name they carry
-  users: ["system:kube-controller-manager"]
+- level: Request  # pod creates: the Job controller's carry no name but their generateName
   verbs: [create]
   resources: [{group: "", resources: [pods]}]
 - level: Metadata
