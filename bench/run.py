@@ -40,6 +40,11 @@ sys.path.insert(0, str(REPO / "tests"))
 from support.kubelet import finish_pod  # noqa: E402
 from support.waiting import wait_for  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+import peer_process  # noqa: E402
+from compare import format_table, side_by_side  # noqa: E402
+from peers import Peer, parse_peers, troupe_phase  # noqa: E402
+
 CLUSTER = "troupe-bench"
 CACHE = Path(os.environ.get("TROUPE_CACHE", Path.home() / ".cache" / "troupe"))
 KUBECONFIG = CACHE / "bench-kubeconfig"
@@ -53,6 +58,14 @@ rules:
 - level: Request  # status patch bodies: which fields each write changed
   verbs: [patch]
   resources: [{group: troupe.dev, resources: [trainingjobs/status]}]
+- level: Request  # the peers' status writes (whole objects): when each job ran, ended
+  verbs: [update, patch]
+  resources:
+  - {group: kubeflow.org, resources: [pytorchjobs/status]}
+  - {group: jobset.x-k8s.io, resources: [jobsets/status]}
+- level: Request  # pod creates: the Job controller's carry no name but their generateName
+  verbs: [create]
+  resources: [{group: "", resources: [pods]}]
 - level: Metadata
 """
 
@@ -74,6 +87,28 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
+KWOK_VERSION = os.environ.get("KWOK_VERSION", "v0.8.0")  # as hack/build-binaries.sh
+KWOK_STAGES = (  # kwokctl's default Stages but pod-complete, from the module kwok is built of
+    "node/fast/node-initialize.yaml",
+    "node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+    "pod/fast/pod-ready.yaml",
+    "pod/fast/pod-delete.yaml",
+)
+
+
+def kwok_stages() -> Path:
+    """kwok's Stages for the bench cluster: its defaults without pod-complete, which ends
+    every pod a Job owns as soon as it runs. JobSet's pods are Job pods: they end by the
+    bench's kubelet play, as every other system's do. (kwokctl takes all Stages or none.)"""
+    modules = subprocess.run(
+        ["go", "env", "GOMODCACHE"], check=True, stdout=subprocess.PIPE, text=True
+    ).stdout.strip()
+    folder = Path(modules) / f"sigs.k8s.io/kwok@{KWOK_VERSION}" / "kustomize" / "stage"
+    path = CACHE / "bench-kwok-stages.yaml"
+    path.write_text("\n---\n".join((folder / stage).read_text() for stage in KWOK_STAGES))
+    return path
+
+
 def start_cluster(nodes: int) -> None:
     """A fresh cluster each run: an earlier run's pods and audit log would skew this one."""
     policy = CACHE / "bench-audit-policy.yaml"
@@ -86,6 +121,7 @@ def start_cluster(nodes: int) -> None:
         TROUPE_REAL_NODE="0",  # kwok nodes only: the bench measures the control plane
         TROUPE_KUBECONFIG=str(KUBECONFIG),
         TROUPE_AUDIT_POLICY=str(policy),
+        TROUPE_KWOK_CONFIG=str(kwok_stages()),
     )
     for step in ("down", "up"):
         subprocess.run(
@@ -101,11 +137,16 @@ def start_cluster(nodes: int) -> None:
     )
 
 
+TROUPE_JOBS = ("troupe.dev", "v1alpha1", "trainingjobs")
+
+
 class Observer:
     """Watches pods and jobs of one namespace and stamps when each milestone was seen.
 
     Events are read as raw JSON lines: decoding them into the client's models cost the
-    bench more CPU than the operator spends, on a machine both share."""
+    bench more CPU than the operator spends, on a machine both share. `jobs` names the job
+    resource (group, version, plural) and `phase` reads a job object's phase (Troupe's or a
+    peer's, bench/peers.py)."""
 
     def __init__(
         self,
@@ -113,7 +154,10 @@ class Observer:
         namespace: str,
         pods_per_job: int,
         on_master_ready: Callable[[str], None] | None = None,
+        jobs: tuple[str, str, str] = TROUPE_JOBS,
+        phase: Callable[[dict], str | None] = troupe_phase,
     ):
+        self.jobs, self.phase = jobs, phase
         self.on_master_ready = on_master_ready  # called once per job, from the watch thread
         self.masters_ready: set[str] = set()
         self.core = client.CoreV1Api(api)
@@ -186,7 +230,7 @@ class Observer:
                     running.add(name)
                     if len(running) == self.pods_per_job and job not in self.all_running:
                         self.all_running[job] = now
-                master = ready and name == f"{job}-master-0"
+                master = ready and name.startswith(f"{job}-master-")  # a JobSet's: -0-0-xyz
                 first = master and job not in self.masters_ready
                 if master:
                     self.masters_ready.add(job)
@@ -194,18 +238,14 @@ class Observer:
                 self.on_master_ready(job)
 
     def watch_jobs(self) -> None:
+        group, version, plural = self.jobs
         jobs = self._objects(
-            self.custom.list_namespaced_custom_object,
-            "troupe.dev",
-            "v1alpha1",
-            self.namespace,
-            "trainingjobs",
+            self.custom.list_namespaced_custom_object, group, version, self.namespace, plural
         )
         for obj in jobs:
-            status = obj.get("status") or {}
-            name, now = obj["metadata"]["name"], time.monotonic()
+            name, now, phase = obj["metadata"]["name"], time.monotonic(), self.phase(obj)
             with self.lock:
-                self.job_phase_at.setdefault((name, status.get("phase")), now)
+                self.job_phase_at.setdefault((name, phase), now)
 
 
 def job_manifest(name: str, workers: int, ordered: bool = True) -> dict:
@@ -285,16 +325,25 @@ def floor_objects(name: str, workers: int, roles=("master", "worker")) -> list[d
     return objs
 
 
-def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=None) -> dict:
+def run_phase(
+    api,
+    label: str,
+    jobs: int,
+    workers: int,
+    submit,
+    after_master=None,
+    kind: tuple[tuple[str, str, str], Callable[[dict], str | None]] = (TROUPE_JOBS, troupe_phase),
+) -> dict:
     """Submit `jobs` jobs through `submit`, finish their pods, return per-job latencies.
     `after_master(namespace, job)` runs once a job's master is Ready (a floor that keeps
-    the job's order: workers depend on the master)."""
+    the job's order: workers depend on the master). `kind`: the job resource and how its
+    phase reads (Troupe's unless a peer's)."""
     namespace = f"bench-{label}-{int(time.time())}"
     core = client.CoreV1Api(api)
     core.create_namespace({"metadata": {"name": namespace}})
     pool = concurrent.futures.ThreadPoolExecutor(16)
     hook = (lambda job: pool.submit(after_master, namespace, job)) if after_master else None
-    obs = Observer(api, namespace, workers + 1, hook)
+    obs = Observer(api, namespace, workers + 1, hook, *kind)
     threads = [threading.Thread(target=t, daemon=True) for t in (obs.watch_pods, obs.watch_jobs)]
     for t in threads:
         t.start()
@@ -310,7 +359,9 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
         for f in futures:
             f.result()
         finished_at: dict[str, float] = {}
-        deadline = time.monotonic() + max(300, jobs * 2)
+        # Kubeflow v1 at its default 20 QPS needs about 2 s a job for its ~40 writes
+        deadline = time.monotonic() + max(600, jobs * 3)
+        done = False
         while time.monotonic() < deadline:
             # a job's pods exit once they all run and (for Troupe) the job says Running: its
             # pods are all up (a status that counts them ready is progress, and may wait)
@@ -337,7 +388,7 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
     cpu_after = component_cpu()
     obs.stop.set()
     seen = [obs.all_created[j] - submitted[j] for j in submitted if j in obs.all_created]
-    audited = audit_latencies(namespace)
+    audited = audit_latencies(namespace, kind[0][2], kind[1])
     return {
         "namespace": namespace,
         "jobs": jobs,
@@ -347,6 +398,8 @@ def run_phase(api, label: str, jobs: int, workers: int, submit, after_master=Non
         **audited,
         "all_pods_created_seen_by_bench_watch": percentiles(seen),  # lags when starved
         "complete_jobs": len(seen),
+        "succeeded_jobs": sum(1 for (_, ph) in obs.job_phase_at if ph == "Succeeded"),
+        "hit_deadline": not done,
         "cpu_seconds": {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_after.items()},
     }
 
@@ -407,13 +460,28 @@ def _stamp(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def audit_latencies(namespace: str) -> dict[str, dict]:
+def agent_name(agent: str) -> str:
+    """A client by its user agent's program; kube-controller-manager's by controller too
+    (its clients append their controller's name: `.../job-controller`)."""
+    program = agent.split("/")[0]
+    if program == "kube-controller-manager":
+        return f"{program}/{agent.rsplit('/', 1)[-1]}"
+    return program
+
+
+def audit_latencies(
+    namespace: str,
+    job_resource: str = "trainingjobs",
+    phase_of: Callable[[dict], str | None] = troupe_phase,
+) -> dict[str, dict]:
     """Per-job latencies on the API server's own clock (microseconds, from its audit log).
 
     The bench's watches also see every milestone, but late whenever the bench itself is
     starved (it decodes every pod event): at 1000 jobs they lagged by minutes. Submit is the
     TrainingJob's create (the floor: its first create); created, the last pod create's
     response; a pod started with kwok's first status write; finished with the bench's own.
+    A job's phases come from its status writes' bodies, read by `phase_of` (a patch's body
+    for Troupe, the whole object for the peers).
     """
     submit: dict[str, float] = {}
     created: dict[str, float] = {}
@@ -435,6 +503,9 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
                 if (event.get("responseStatus") or {}).get("code", 0) >= 300:
                     continue
                 name, resource = ref.get("name") or "", ref.get("resource")
+                if not name:  # created from generateName (the Job controller's pods)
+                    meta = (event.get("requestObject") or {}).get("metadata") or {}
+                    name = meta.get("generateName") or ""
                 job, sub, verb = name.split("-")[0], ref.get("subresource"), event["verb"]
                 received, done = (
                     _stamp(event["requestReceivedTimestamp"]),
@@ -442,9 +513,9 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
                 )
                 agent = event.get("userAgent", "")
                 if verb in ("create", "update", "patch"):  # deletes: the bench's cleanup
-                    writes[agent.split("/")[0]] += 1
+                    writes[agent_name(agent)] += 1
                 if verb == "create" and (
-                    resource == "trainingjobs" or agent.startswith("troupe-bench")
+                    resource == job_resource or agent.startswith("troupe-bench")
                 ):
                     submit[job] = min(submit.get(job, received), received)
                 if verb == "create" and resource == "pods" and not sub:
@@ -456,8 +527,8 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
                     started.setdefault(name, done)
                 elif resource == "pods" and sub == "status" and agent.startswith("troupe-bench"):
                     finished.setdefault(name, done)
-                elif resource == "trainingjobs" and sub == "status":
-                    phase = ((event.get("requestObject") or {}).get("status") or {}).get("phase")
+                elif resource == job_resource and sub == "status":
+                    phase = phase_of(event.get("requestObject") or {})
                     if phase:
                         phases.setdefault((job, phase), done)
 
@@ -479,7 +550,7 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
                 phases[(job, "Succeeded")] - all_finished
             )
     for job, t in submit.items():  # the controller's own steps (the floor's: the bench's)
-        master = f"{job}-master-0"
+        master = next((p for p in pod_created if p.startswith(f"{job}-master-")), "")
         workers = [c for p, c in pod_created.items() if p.startswith(f"{job}-worker-")]
         if master in pod_created:
             result["submit_to_master_created"].append(pod_created[master] - t)
@@ -498,21 +569,23 @@ def audit_latencies(namespace: str) -> dict[str, dict]:
     }
 
 
-def audit_counts(namespace: str, agents: tuple[str, ...]) -> tuple[dict, dict]:
-    """Requests by verb/resource from the API server's audit log, for the given agents,
-    and the job status patches by the set of status fields each one carried."""
+def audit_counts(namespace: str, owner: Callable[[str], str | None]) -> tuple[dict, dict]:
+    """Requests by verb/resource from the API server's audit log, of the clients `owner`
+    names (it maps a user agent to a prefix for its keys, None: not counted), and the
+    job status patches by the set of status fields each one carried."""
     counts: collections.Counter = collections.Counter()
     shapes: collections.Counter = collections.Counter()
     for path in sorted(AUDIT_LOGS.glob("audit*.log")):
-        _audit_file(path, namespace, agents, counts, shapes)
+        _audit_file(path, namespace, owner, counts, shapes)
     return dict(sorted(counts.items())), dict(shapes.most_common())
 
 
-def _audit_file(path: Path, namespace: str, agents: tuple[str, ...], counts, shapes) -> None:
+def _audit_file(path: Path, namespace: str, owner, counts, shapes) -> None:
     with open(path) as log:
         for line in log:
             event = json.loads(line)
-            if not event.get("userAgent", "").startswith(agents):
+            prefix = owner(event.get("userAgent", ""))
+            if prefix is None:
                 continue
             ref = event.get("objectRef") or {}
             if ref.get("namespace") not in (namespace, None):
@@ -520,7 +593,7 @@ def _audit_file(path: Path, namespace: str, agents: tuple[str, ...], counts, sha
             sub = f"/{ref['subresource']}" if ref.get("subresource") else ""
             code = (event.get("responseStatus") or {}).get("code", 0)
             failed = f" -> {code}" if code >= 300 else ""  # conflicts and retries show apart
-            counts[f"{event['verb']} {ref.get('resource', '?')}{sub}{failed}"] += 1
+            counts[f"{prefix}{event['verb']} {ref.get('resource', '?')}{sub}{failed}"] += 1
             status = ((event.get("requestObject") or {}).get("status")) or {}
             if sub == "/status" and ref.get("resource") == "trainingjobs":
                 shapes[" ".join(sorted(status))] += 1
@@ -608,6 +681,98 @@ def cpu_by_thread(pid: int) -> dict[str, float]:
         except OSError:
             continue  # the thread ended while we looked
     return dict(sorted(cpu.items(), key=lambda kv: -kv[1]))
+
+
+def write_verb(key: str) -> bool:
+    """Whether an audit count's key ("[controller: ]verb resource[ -> code]") is a write."""
+    return key.split(": ")[-1].split()[0] in WRITE_VERBS
+
+
+def failed_requests(requests: dict[str, int]) -> int:
+    """Failed requests on resources; discovery (`get ?`: a group the client probes for,
+    such as a gang scheduler's, answers 404 at startup) apart."""
+    return sum(n for k, n in requests.items() if " -> " in k and " ? " not in k)
+
+
+def wait_until_peer_serves(api, peer: Peer, submit, process, timeout: float = 300) -> float:
+    """Seconds until a fresh peer creates a first job's pod (its controllers start only
+    once its webhook certificate is in place), as wait_until_serving does for Troupe."""
+    namespace = f"bench-warmup-{peer.name}-{int(time.time())}"
+    core = client.CoreV1Api(api)
+    core.create_namespace({"metadata": {"name": namespace}})
+    start = time.monotonic()
+    submit(namespace, "warmup")
+    while time.monotonic() - start < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"{peer.name} exited ({process.returncode}); see its log")
+        if core.list_namespaced_pod(namespace, label_selector="bench/job=warmup", limit=1).items:
+            return time.monotonic() - start
+        time.sleep(0.2)
+    raise TimeoutError(f"{peer.name} created no pod within {timeout}s")
+
+
+def run_peer(api, peer: Peer, folder: Path, args) -> dict:
+    """One peer's phase, measured as Troupe's: its own process from a fresh start, the same
+    jobs, then its requests from the audit log (the Job controller's too, for JobSet)."""
+    core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+    peer_process.install(peer, folder, KUBECONFIG, core)
+
+    def submit(namespace: str, name: str) -> None:
+        created(
+            custom.create_namespaced_custom_object,
+            peer.group,
+            peer.version,
+            namespace,
+            peer.plural,
+            peer.manifest(name, args.workers),
+        )
+
+    log = open(CACHE / f"bench-{peer.name}.log", "w")  # noqa: SIM115 - child owns it
+    command = peer_process.command(peer, folder, free_port())
+    process = peer_process.start(command, KUBECONFIG, log)
+    try:
+        cert = peer_process.mount_webhook_certs(core, peer, process)
+        ready = wait_until_peer_serves(api, peer, submit, process)
+        print(f"{peer.name}: serving after {ready:.1f}s (certificate after {cert:.1f}s)")
+        cpu_serving = proc_stats(process.pid)["cpu_seconds"]
+        print(f"{peer.name}: {args.jobs} {peer.plural}", flush=True)
+        kind = ((peer.group, peer.version, peer.plural), peer.phase)
+        result = run_phase(api, peer.name, args.jobs, args.workers, submit, kind=kind)
+        result["operator"] = proc_stats(process.pid)
+        result["operator"]["cpu_seconds_in_phase"] = result["operator"]["cpu_seconds"] - cpu_serving
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+    requests, _ = audit_counts(result["namespace"], peer.key_prefix)
+    writes = sum(n for k, n in requests.items() if write_verb(k))
+    events = sum(n for k, n in requests.items() if k.split(": ")[-1] == "create events")
+    return {
+        **result,
+        "title": peer.title,
+        "version": peer_process.version_of(folder),
+        "settings": peer.defaults,
+        "command": command[1:],
+        "startup_seconds": ready,
+        "requests": requests,
+        "writes_per_job": writes / args.jobs,
+        "writes_per_job_without_events": (writes - events) / args.jobs,
+        "writes_per_job_by_client": _writes_by_client(requests, peer.name, args.jobs),
+        "failed_requests": failed_requests(requests),
+    }
+
+
+def _writes_by_client(requests: dict[str, int], own: str, jobs: int) -> dict[str, float]:
+    by: collections.Counter = collections.Counter()
+    for key, n in requests.items():
+        if write_verb(key):
+            by[key.split(": ")[0] if ": " in key else own] += n
+    return {k: n / jobs for k, n in by.items()}
+
+
+def load_facts() -> dict:
+    """How busy the machine was (load averages over 1, 5, 15 min): it is shared."""
+    return dict(zip(("load1", "load5", "load15"), os.getloadavg(), strict=True))
 
 
 def machine_facts() -> dict:
@@ -713,7 +878,19 @@ def main() -> int:
     parser.add_argument(
         "--profile", type=Path, help="record the operator with py-spy (raw stacks) into this file"
     )
+    parser.add_argument(
+        "--peers",
+        default="",
+        help="also run these peers on the same cluster, one phase each, after Troupe's: "
+        "kubeflow (Training Operator v1, PyTorchJob), jobset (JobSet + the Job controller); "
+        "comma-separated",
+    )
     args = parser.parse_args()
+    try:
+        peers = parse_peers(args.peers)
+    except ValueError as exc:
+        parser.error(f"--peers: {exc}")
+    peer_folders = {p.name: peer_process.build(p) for p in peers}  # before the cluster: ~1 min
     py_spy = Path(sys.executable).with_name("py-spy")  # a dev dependency
     if args.profile and not py_spy.exists():
         parser.error(f"--profile needs {py_spy} (make venv installs it)")
@@ -813,10 +990,12 @@ def main() -> int:
             )
         troupe_ready = wait_until_serving(api, args.workers)
         print(f"troupe: operator serving after {troupe_ready:.1f}s", flush=True)
+        cpu_serving = proc_stats(operator.pid)["cpu_seconds"]
         print(f"troupe: {args.jobs} TrainingJobs", flush=True)
         troupe = run_phase(api, "troupe", args.jobs, args.workers, submit_job)
         troupe["operator_startup_seconds"] = troupe_ready
         troupe["operator"] = proc_stats(operator.pid)
+        troupe["operator"]["cpu_seconds_in_phase"] = troupe["operator"]["cpu_seconds"] - cpu_serving
         troupe["operator_waits"] = operator_waits(metrics_port)
         # is memory flat after the jobs end? once a resync pass and the operator's
         # allocator trim (both every 30 s) have run
@@ -842,7 +1021,9 @@ def main() -> int:
             profiler.wait(timeout=60)
         operator.terminate()
         operator.wait(timeout=30)
-    requests, status_shapes = audit_counts(troupe["namespace"], ("troupe-operator", "kopf"))
+    requests, status_shapes = audit_counts(
+        troupe["namespace"], lambda a: "" if a.startswith(("troupe-operator", "kopf")) else None
+    )
     troupe["status_patches_by_fields"] = status_shapes
     writes = sum(n for k, n in requests.items() if k.split()[0] in WRITE_VERBS)
     minimum = args.workers + 1 + 2 + 3  # pods + Services + status Pending, Running, Succeeded
@@ -851,6 +1032,12 @@ def main() -> int:
     event_writes = sum(n for k, n in requests.items() if k == "create events")
     troupe["writes_per_job_without_events"] = (writes - event_writes) / args.jobs
     troupe["minimum_writes_per_job"] = minimum
+    troupe["failed_requests"] = failed_requests(requests)
+    peer_results = {}
+    for peer in peers:
+        delete_namespace(core, namespace)  # the last phase's pods: every peer watches all pods
+        peer_results[peer.name] = run_peer(api, peer, peer_folders[peer.name], args)
+        namespace = peer_results[peer.name]["namespace"]
 
     def ratio(base: dict | None, key: str = "all_pods_created") -> dict:
         if base is None:
@@ -873,11 +1060,15 @@ def main() -> int:
         "created_since_burst_ratio_to_floor_ordered": ratio(
             ordered, "all_pods_created_since_burst"
         ),
+        "peers": peer_results,
+        "load": load_facts(),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"bench-{time.strftime('%Y%m%dT%H%M%S')}-{args.jobs}x{args.workers + 1}.json"
     path.write_text(json.dumps(result, indent=2))
     print_table(result, json.loads(args.compare.read_text()) if args.compare else None)
+    if peer_results:
+        print_peers(result)
     print(f"\nwritten to {path}")
     return 0
 
@@ -1008,6 +1199,31 @@ def print_table(result: dict, earlier: dict | None) -> None:
                 print(f"  {k}: {a:.2f}s -> {b:.2f}s ({(b - a) / a:+.0%})")
         a, b = earlier["troupe"]["writes_per_job"], t["writes_per_job"]
         print(f"  writes per job: {a:.1f} -> {b:.1f}")
+
+
+def print_peers(result: dict) -> None:
+    """Every system side by side, Troupe's ratio to each peer, then each peer's own lines."""
+    systems = {"troupe": result["troupe"], **result["peers"]}
+    print("\nside by side (seconds unless named; T/x: Troupe's figure over the peer's):")
+    print(format_table(side_by_side(systems)))
+    for name, peer in result["peers"].items():
+        print(f"\n{name}: {peer['title']} {peer['version']}, settings {peer['settings']}")
+        print(f"  command: {' '.join(peer['command'])}")
+        print(
+            "  writes per job by client: "
+            + ", ".join(f"{k} {v:.1f}" for k, v in peer["writes_per_job_by_client"].items())
+        )
+        cpu = peer.get("cpu_seconds", {})
+        print("  CPU s in the phase: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cpu.items())))
+        writes = peer.get("cluster_writes_per_job", {})
+        print(
+            f"  writes per job by every client ({sum(writes.values()):.1f}): "
+            + ", ".join(f"{a} {n:g}" for a, n in writes.items())
+        )
+        print("  requests:")
+        for key, n in peer["requests"].items():
+            print(f"  {n:7d}  {key}")
+    print(f"\nmachine load at the end: {result['load']}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 #   hack/cluster.sh up     start (or reuse) the cluster; prints the kubeconfig path
 #   hack/cluster.sh down   delete it
 # Settings (environment): TROUPE_CLUSTER (name), TROUPE_KUBECONFIG (path), TROUPE_NODES,
-# TROUPE_AUDIT_POLICY (an audit policy file; the log lands in ~/.kwok/clusters/NAME/logs).
+# TROUPE_AUDIT_POLICY (an audit policy file; the log lands in ~/.kwok/clusters/NAME/logs),
+# TROUPE_KWOK_CONFIG (a kwokctl config file, e.g. the bench's own kwok Stages).
 #
 # `kubectl logs` works: kwok serves container logs as the nodes' "kubelet". Every node's
 # status gets kwok's server as its kubelet (address Hostname=localhost, daemonEndpoints port =
@@ -92,6 +93,7 @@ up() {
       --extra-args "kube-apiserver=service-cluster-ip-range=$SERVICE_CIDR" \
       --extra-args "kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake" \
       ${TROUPE_AUDIT_POLICY:+--kube-audit-policy "$TROUPE_AUDIT_POLICY"} \
+      ${TROUPE_KWOK_CONFIG:+--config "$TROUPE_KWOK_CONFIG"} \
       --wait 120s >&2
   fi
   apply_nodes "$NODES"
