@@ -5,6 +5,8 @@ the node; validation (torch, the service helper's route) shows each node's outpu
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from pages import PROJECT, button, field, field_error, screenshot, wait
 from selenium.webdriver.common.by import By
@@ -91,7 +93,12 @@ def test_a_graph_the_service_refuses_shows_the_refusal_on_its_node(page, studio)
     assert studio.http.get("/models").json() == []
 
 
-def test_validation_shows_the_output_shape_of_each_node(page, studio):
+def test_validation_shows_the_output_shape_of_each_node(page, studio, monkeypatch):
+    # the service builds under TROUPE_STUDIO_TORCH_PYTHON (read per call); .venv has no torch
+    sys.path.insert(0, str(Path(__file__).parents[1] / "unit"))
+    from torch_runner import torch_python
+
+    monkeypatch.setenv("TROUPE_STUDIO_TORCH_PYTHON", torch_python())
     build_small_cnn(page, studio)
     button(page, "Save as new version").click()
     wait(page, "the saved version", lambda: page.current_url.endswith("/versions/1/graph"))
