@@ -10,7 +10,7 @@ export interface NodeReport {
 }
 
 export interface ValidationLike {
-  layers?: { id: string; outputShape?: (number | null)[] | null }[];
+  layers?: { id: string; outputShape?: unknown[] | null }[];
   issues?: { node?: string | null; param?: string | null; message: string; path?: string }[];
 }
 
@@ -19,11 +19,12 @@ export function reportsByNode(g: Graph, v: ValidationLike): { nodes: Record<stri
   const nodes: Record<string, NodeReport> = {};
   const general: string[] = [];
   const at = (id: string) => (nodes[id] ??= { issues: [] });
-  for (const l of v.layers ?? []) at(l.id).shape = l.outputShape ?? null;
+  for (const l of v.layers ?? []) at(l.id).shape = (l.outputShape as (number | null)[] | null | undefined) ?? null;
   for (const i of v.issues ?? []) {
     const fromPath = i.path ? issueTarget(g, i.path) : {};
-    const node = i.node ?? fromPath.node;
-    const param = i.param ?? fromPath.param;
+    // the service sends "" for no node / no parameter
+    const node = i.node || fromPath.node;
+    const param = i.param || fromPath.param;
     if (node && (g.nodes.some((n) => n.id === node) || g.inputs.some((x) => x.name === node))) {
       at(node).issues.push({ ...(param ? { param } : {}), message: i.message });
     } else general.push(i.message);

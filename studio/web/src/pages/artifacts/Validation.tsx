@@ -1,12 +1,17 @@
 // Checking a version before a task uses it: a model is built with torch and run forward on its
-// declared input; training code runs a few steps on a dataset on the cluster (contract routes).
+// declared input; training code runs a few steps on a dataset on the cluster: that is a run
+// (its page shows it live), and the watcher stores its outcome as the version's last check.
 
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { Link } from "react-router-dom";
 import { api, data } from "../../api/client";
 import type { Kind } from "../../api/contract";
 import { Field } from "../../components/Field";
 import { Failure } from "../../components/States";
+import { ApiError } from "../../lib/errors";
+
+const SETTLED = ["Succeeded", "Failed", "Stopped"];
 
 export function Validation({ kind, project, name, version }: { kind: Kind; project: string; name: string; version: number }) {
   if (kind === "models") return <ModelValidation project={project} name={name} version={version} />;
@@ -49,10 +54,33 @@ function AlgorithmValidation({ project, name, version }: { project: string; name
       return data(
         api.POST("/api/v1/projects/{project}/algorithms/{name}/versions/{number}/validate", {
           params: { path: { project, name, number: version } },
-          body: { dataset: { name: dataset, version: d?.latest?.number ?? 1 }, steps },
+          body: { dataset: { name: dataset, version: d?.latest?.number ?? null }, steps },
         }),
       );
     },
+  });
+  const started = check.data?.run.name;
+  const path = { project, name, number: version };
+  // the started run's phase, until it settles; then its stored outcome
+  const run = useQuery({
+    queryKey: [project, "runs", started],
+    enabled: !!started,
+    queryFn: () => data(api.GET("/api/v1/projects/{project}/runs/{run}", { params: { path: { project, run: started! } } })),
+    refetchInterval: (q) => (q.state.data && SETTLED.includes(q.state.data.phase) ? false : 2000),
+  });
+  const settled = !!run.data && SETTLED.includes(run.data.phase);
+  const last = useQuery({
+    queryKey: [project, "algorithms", name, version, "validation", settled],
+    queryFn: async () => {
+      try {
+        return (await data(api.GET("/api/v1/projects/{project}/algorithms/{name}/versions/{number}/validation", { params: { path } }))) as unknown as StoredCheck;
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return null;
+        throw e;
+      }
+    },
+    // the watcher records the outcome a moment after the run settles
+    refetchInterval: (q) => (started && settled && !q.state.data ? 2000 : false),
   });
   return (
     <form className="card" onSubmit={(e) => { e.preventDefault(); check.mutate(); }}>
@@ -73,11 +101,24 @@ function AlgorithmValidation({ project, name, version }: { project: string; name
       <button type="submit" disabled={check.isPending || !dataset}>{check.isPending ? "Running…" : "Run a short validation"}</button>
       {check.error && <Failure error={check.error} what="the validation" />}
       {check.data && (
+        <p role="status">
+          Validation run <Link to={`/p/${project}/runs/${check.data.run.name}`}>{check.data.run.name}</Link>: {run.data?.phase ?? check.data.run.phase}
+        </p>
+      )}
+      {last.error && <Failure error={last.error} what="the last validation" />}
+      {last.data && (!started || settled) && (
         <>
-          <p role="status">{check.data.ok ? "Passed" : "Failed"} ({check.data.phase})</p>
-          <pre className="log">{check.data.log}</pre>
+          <p>Last validation: {last.data.ok ? "Passed" : "Failed"} ({last.data.phase ?? "?"})</p>
+          {last.data.log && <pre className="log">{last.data.log}</pre>}
         </>
       )}
     </form>
   );
+}
+
+/** What the watcher stores for a training-code check (the route types it as an object). */
+interface StoredCheck {
+  ok: boolean;
+  phase?: string;
+  log?: string;
 }

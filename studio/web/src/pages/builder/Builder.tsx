@@ -127,7 +127,7 @@ function Editor({ project, initial, modelName, version }: { project: string; ini
                 {validate.data && (
                   <span role="status">
                     {validate.data.ok ? "Valid" : "Not valid"}
-                    {typeof validate.data.parameters === "object" && validate.data.parameters?.total !== undefined ? `: ${validate.data.parameters.total} parameters` : typeof validate.data.parameters === "number" ? `: ${validate.data.parameters} parameters` : ""}
+                    {validate.data.parameters != null ? `: ${validate.data.parameters} parameters` : ""}
                   </span>
                 )}
               </div>

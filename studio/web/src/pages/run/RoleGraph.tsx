@@ -4,11 +4,10 @@
 import { ReactFlow, type Edge, type Node } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useMemo } from "react";
-import type { RunOut } from "../../api/contract";
 import { layout } from "../../lib/layout";
-import { roleGraph } from "./roles";
+import { type RoleSummary, roleGraph } from "./roles";
 
-export function RoleGraph({ roles, pods }: { roles: NonNullable<RunOut["roles"]>; pods: { role: string; phase: string }[] }) {
+export function RoleGraph({ roles, pods }: { roles: RoleSummary[]; pods: { role: string; phase: string }[] }) {
   const { nodes, edges } = useMemo(() => {
     const { graph, phases } = roleGraph(roles, pods);
     const l = layout(graph);

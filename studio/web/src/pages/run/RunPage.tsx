@@ -12,6 +12,7 @@ import { Empty, Failure, Loading } from "../../components/States";
 import { LogViewer } from "./LogViewer";
 import { MetricChart } from "./MetricChart";
 import { RoleGraph } from "./RoleGraph";
+import { roleSummaries } from "./roles";
 import { useLive } from "./useLive";
 
 const DONE = ["Succeeded", "Failed", "Stopped"];
@@ -31,7 +32,7 @@ export function RunPage() {
   const r = info.data;
   const pods = Object.keys(state.pods).length
     ? Object.values(state.pods)
-    : (r.pods ?? []).map((p) => ({ pod: p.name, role: p.role, phase: p.phase, exitCode: p.exitCode ?? null, restarts: p.restarts ?? 0 }));
+    : r.pods;
   const events = state.events.length ? state.events : r.events ?? [];
   return (
     <section aria-labelledby="run-title">
@@ -48,7 +49,7 @@ export function RunPage() {
       <div className="split">
         <div>
           <h2>Roles</h2>
-          {r.roles?.length ? <RoleGraph roles={r.roles} pods={pods} /> : <p className="muted">No roles reported.</p>}
+          {roleSummaries(r.roles).length ? <RoleGraph roles={roleSummaries(r.roles)} pods={pods} /> : <p className="muted">No roles reported.</p>}
           <h2>Pods</h2>
           {pods.length === 0 ? <Empty>No pods yet.</Empty> : (
             <table className="grid">
@@ -60,7 +61,7 @@ export function RunPage() {
           {r.conditions?.length ? (
             <table className="grid">
               <thead><tr><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Message</th></tr></thead>
-              <tbody>{r.conditions.map((c) => <tr key={c.type}><td>{c.type}</td><td>{c.status}</td><td>{c.reason}</td><td>{c.message}</td></tr>)}</tbody>
+              <tbody>{r.conditions.map((c, i) => <tr key={i}><td>{text(c.type)}</td><td>{text(c.status)}</td><td>{text(c.reason)}</td><td>{text(c.message)}</td></tr>)}</tbody>
             </table>
           ) : <p className="muted">None yet.</p>}
           <h2>Events</h2>
@@ -87,4 +88,8 @@ export function RunPage() {
       </div>
     </section>
   );
+}
+
+function text(v: unknown): string {
+  return v == null ? "" : String(v);
 }

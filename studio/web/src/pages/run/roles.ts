@@ -10,8 +10,20 @@ export function rolePhase(phases: string[]): string {
   return phases.every((p) => p === "Succeeded") ? "Succeeded" : phases[0];
 }
 
+/** A role of the run's summary (the TrainingJob's status; RunOut types it as a plain object). */
+export interface RoleSummary {
+  name: string;
+  phase?: string;
+  dependsOn?: string[];
+}
+
+/** The roles of a summary that name themselves. */
+export function roleSummaries(roles: { [key: string]: unknown }[]): RoleSummary[] {
+  return roles.filter((r): r is { [key: string]: unknown } & RoleSummary => typeof r.name === "string");
+}
+
 export function roleGraph(
-  roles: { name: string; phase?: string; dependsOn?: string[] }[],
+  roles: RoleSummary[],
   pods: { role: string; phase: string }[],
 ): { graph: Graph; phases: Record<string, string> } {
   const phases: Record<string, string> = {};

@@ -1,8 +1,10 @@
-// A project's tasks with the phase of their last run, refreshed while the page is open.
+// A project's tasks with the phase of their last run, refreshed while the page is open. The
+// task listing has no last run: each row asks for its task's runs (only if it has any).
 
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router-dom";
 import { api, data } from "../../api/client";
+import type { TaskOut } from "../../api/contract";
 import { age } from "../../components/format";
 import { Empty, Failure, Loading } from "../../components/States";
 
@@ -23,19 +25,31 @@ export function TaskList() {
         <table className="grid">
           <thead><tr><th scope="col">Task</th><th scope="col">Framework</th><th scope="col">Last run</th><th scope="col">Phase</th><th scope="col">Runs</th><th scope="col">Age</th></tr></thead>
           <tbody>
-            {tasks.data.map((t) => (
-              <tr key={t.name}>
-                <td><Link to={`/p/${project}/tasks/${t.name}`}>{t.name}</Link></td>
-                <td>{t.framework}</td>
-                <td>{t.last_run ? <Link to={`/p/${project}/runs/${t.last_run}`}>{t.last_run}</Link> : "—"}</td>
-                <td><span className={`phase ${t.phase ?? "none"}`}>{t.phase ?? "never run"}</span></td>
-                <td>{t.runs ?? 0}</td>
-                <td>{age(t.created_at)}</td>
-              </tr>
-            ))}
+            {tasks.data.map((t) => <TaskRow key={t.name} project={project} t={t} />)}
           </tbody>
         </table>
       )}
     </section>
+  );
+}
+
+function TaskRow({ project, t }: { project: string; t: TaskOut }) {
+  const runs = useQuery({
+    queryKey: [project, "tasks", t.name, "runs"],
+    enabled: t.runs > 0,
+    queryFn: () => data(api.GET("/api/v1/projects/{project}/tasks/{task}/runs", { params: { path: { project, task: t.name } } })),
+    refetchInterval: 3000,
+  });
+  const last = runs.data ? [...runs.data].sort((a, b) => b.number - a.number)[0] : undefined;
+  const framework = typeof t.spec.framework === "string" ? t.spec.framework : "—";
+  return (
+    <tr>
+      <td><Link to={`/p/${project}/tasks/${t.name}`}>{t.name}</Link></td>
+      <td>{framework}</td>
+      <td>{last ? <Link to={`/p/${project}/runs/${last.name}`}>{last.name}</Link> : "—"}</td>
+      <td><span className={`phase ${last?.phase ?? "none"}`}>{last?.phase ?? (t.runs > 0 ? "…" : "never run")}</span></td>
+      <td>{t.runs}</td>
+      <td>{age(t.created_at)}</td>
+    </tr>
   );
 }

@@ -4,19 +4,19 @@
 // next to its field; submitting shows the 422's fields the same way.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { api, data } from "../../api/client";
-import type { ArtifactOut, Kind, TaskIn, TaskRole } from "../../api/contract";
+import type { ArtifactOut, Kind, Ref, TaskRole } from "../../api/contract";
 import { Field } from "../../components/Field";
 import { Failure, Loading } from "../../components/States";
-import { ApiError, fieldErrors, issuesByField } from "../../lib/errors";
+import { ApiError, fieldErrors } from "../../lib/errors";
+import { type Draft, FRAMEWORKS, type Framework, fromTask, toTaskIn, wizardField } from "../../lib/task";
 
-const FRAMEWORKS = ["pytorch", "tensorflow", "mpi", "xgboost", "paddle", "jax", "generic"];
 const ROLE: TaskRole = { name: "worker", replicas: 1, cpu: "1", memory: "2Gi", gpu: 0 };
 
-function blank(): TaskIn {
-  return { name: "", description: "", framework: "pytorch", roles: [{ ...ROLE }], command: ["python", "main.py"], hyperparameters: {}, dataset: { name: "", version: 0 }, algorithm: { name: "", version: 0 }, model: null };
+function blank(): Draft {
+  return { name: "", description: "", framework: "pytorch", roles: [{ ...ROLE }], image: null, command: ["python", "main.py"], working_dir: null, hyperparameters: {}, dataset: { name: "", version: null }, algorithm: { name: "", version: null }, model: null };
 }
 
 export function TaskWizard() {
@@ -30,7 +30,7 @@ export function TaskWizard() {
   });
   if (source && existing.isPending) return <Loading what={`task ${source}`} />;
   if (source && existing.error) return <Failure error={existing.error} what={`task ${source}`} />;
-  const start = existing.data ? { ...existing.data, name: task ? existing.data.name : `${existing.data.name}-copy` } : blank();
+  const start = existing.data ? { ...fromTask(existing.data), name: task ? existing.data.name : `${existing.data.name}-copy` } : blank();
   return <TaskForm project={project} editing={task ?? null} initial={start} />;
 }
 
@@ -38,11 +38,10 @@ function useArtifacts(project: string, kind: Kind) {
   return useQuery({ queryKey: [project, kind], queryFn: () => data(api.GET(`/api/v1/projects/{project}/${kind}`, { params: { path: { project } } })) });
 }
 
-function TaskForm({ project, editing, initial }: { project: string; editing: string | null; initial: TaskIn }) {
-  const [t, setT] = useState<TaskIn>(initial);
+function TaskForm({ project, editing, initial }: { project: string; editing: string | null; initial: Draft }) {
+  const [t, setT] = useState<Draft>(initial);
   const [hp, setHp] = useState(Object.entries(initial.hyperparameters).map(([k, v]) => ({ k, v: String(v) })));
   const [command, setCommand] = useState(initial.command.join(" "));
-  const [live, setLive] = useState<Record<string, string>>({});
   const [refused, setRefused] = useState<{ fields: Record<string, string>; general: string | null }>({ fields: {}, general: null });
   const datasets = useArtifacts(project, "datasets");
   const algorithms = useArtifacts(project, "algorithms");
@@ -50,22 +49,11 @@ function TaskForm({ project, editing, initial }: { project: string; editing: str
   const navigate = useNavigate();
   const client = useQueryClient();
 
-  const body: TaskIn = useMemo(() => ({
+  const body = useMemo(() => toTaskIn({
     ...t,
     command: command.trim() ? command.trim().split(/\s+/) : [],
     hyperparameters: Object.fromEntries(hp.filter((r) => r.k.trim()).map((r) => [r.k.trim(), typed(r.v)])),
   }), [t, hp, command]);
-
-  // inline check: the service's validate route, a moment after the last keystroke
-  useEffect(() => {
-    if (!body.name || !body.dataset.name || !body.algorithm.name) return;
-    const timer = setTimeout(async () => {
-      const r = await api.POST("/api/v1/projects/{project}/tasks/{task}/validate", { params: { path: { project, task: body.name } }, body });
-      if (r.data) setLive(issuesByField(r.data.issues));
-      else if (r.response.status === 422) setLive(fieldErrors(422, (r.error as { detail?: unknown })?.detail, []).fields);
-    }, 600);
-    return () => clearTimeout(timer);
-  }, [body, project]);
 
   const submit = useMutation({
     mutationFn: () =>
@@ -74,12 +62,12 @@ function TaskForm({ project, editing, initial }: { project: string; editing: str
         : data(api.POST("/api/v1/projects/{project}/tasks", { params: { path: { project } }, body })),
     onMutate: () => setRefused({ fields: {}, general: null }),
     onSuccess: (x) => { client.invalidateQueries({ queryKey: [project, "tasks"] }); navigate(`/p/${project}/tasks/${x.name}`); },
-    onError: (e) => setRefused(e instanceof ApiError ? fieldErrors(e.status, e.detail) : { fields: {}, general: String(e) }),
+    onError: (e) => setRefused(e instanceof ApiError ? shown(fieldErrors(e.status, e.detail)) : { fields: {}, general: String(e) }),
   });
-  const err = (f: string) => refused.fields[f] ?? live[f];
-  const set = <K extends keyof TaskIn>(k: K, v: TaskIn[K]) => setT((x) => ({ ...x, [k]: v }));
+  const err = (f: string) => refused.fields[f];
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setT((x) => ({ ...x, [k]: v }));
   const setRole = (i: number, r: Partial<TaskRole>) => set("roles", t.roles.map((x, j) => (j === i ? { ...x, ...r } : x)));
-  const unplaced = Object.entries({ ...live, ...refused.fields }).filter(([k]) => !isShown(k, t.roles.length));
+  const unplaced = Object.entries(refused.fields).filter(([k]) => !isShown(k, t.roles.length));
 
   return (
     <form className="wizard" onSubmit={(e) => { e.preventDefault(); submit.mutate(); }} aria-labelledby="wiz-title">
@@ -91,7 +79,7 @@ function TaskForm({ project, editing, initial }: { project: string; editing: str
         <div className="row">
           <Field label="Task name" error={err("name")}>{(p) => <input {...p} value={t.name} readOnly={!!editing} onChange={(e) => set("name", e.target.value)} required />}</Field>
           <Field label="Framework" error={err("framework")}>
-            {(p) => <select {...p} value={t.framework} onChange={(e) => set("framework", e.target.value)}>{FRAMEWORKS.map((f) => <option key={f}>{f}</option>)}</select>}
+            {(p) => <select {...p} value={t.framework} onChange={(e) => set("framework", e.target.value as Framework)}>{FRAMEWORKS.map((f) => <option key={f}>{f}</option>)}</select>}
           </Field>
         </div>
         <Field label="Description" error={err("description")}>{(p) => <input {...p} value={t.description ?? ""} onChange={(e) => set("description", e.target.value)} />}</Field>
@@ -134,7 +122,6 @@ function TaskForm({ project, editing, initial }: { project: string; editing: str
       </fieldset>
       <p className="actions">
         <button type="submit" disabled={submit.isPending}>{editing ? "Save task" : "Create task"}</button>
-        <span role="status">{Object.keys(live).length ? `${Object.keys(live).length} issue(s) found by the service` : ""}</span>
       </p>
     </form>
   );
@@ -147,6 +134,11 @@ function isShown(field: string, roles: number): boolean {
   return !!m && Number(m[1]) < roles;
 }
 
+/** A 422's fields keyed as the wizard's fields are (`references.dataset` → `dataset`). */
+function shown(e: { fields: Record<string, string>; general: string | null }) {
+  return { general: e.general, fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [wizardField(k), v])) };
+}
+
 /** A hyper-parameter's text as the JSON value it reads as: 0.1 and 64 are numbers, true a bool. */
 export function typed(v: string): string | number | boolean {
   const s = v.trim();
@@ -156,7 +148,7 @@ export function typed(v: string): string | number | boolean {
 }
 
 function RefPicker({ label, field, kind, project, list, value, optional, error, onChange }: {
-  label: string; field: string; kind: Kind; project: string; list?: ArtifactOut[]; value: { name: string; version: number } | null; optional?: boolean; error?: string; onChange: (r: { name: string; version: number } | null) => void;
+  label: string; field: string; kind: Kind; project: string; list?: ArtifactOut[]; value: Ref | null; optional?: boolean; error?: string; onChange: (r: Ref | null) => void;
 }) {
   const name = value?.name ?? "";
   // the versions that exist (a deleted one leaves a gap in the numbers)
