@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -16,7 +17,9 @@ PROJECT = "default"  # the one project local mode gives (before the merge: the s
 
 
 def wait(b: WebDriver, what: str, check, timeout: float = 20):
-    return WebDriverWait(b, timeout, poll_frequency=0.1).until(
+    """Poll `check` until it is truthy; an element React replaced mid-check is polled again."""
+    ignored = (StaleElementReferenceException,)
+    return WebDriverWait(b, timeout, poll_frequency=0.1, ignored_exceptions=ignored).until(
         lambda _b: check(), message=f"waited {timeout}s for {what}"
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 from pages import PROJECT, button, field, field_error, screenshot, wait
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 
@@ -124,8 +125,11 @@ def test_the_progress_bar_follows_a_slow_upload(page, studio, tmp_path):
 
         def progressed():
             bars = page.find_elements(By.CSS_SELECTOR, "progress[aria-label='Upload progress']")
-            if bars:
-                seen.add(int(float(bars[0].get_attribute("value"))))
+            try:
+                if bars:
+                    seen.add(int(float(bars[0].get_attribute("value"))))
+            except StaleElementReferenceException:  # the bar went as the upload ended
+                pass
                 if 20 <= max(seen) < 100 and len(seen) >= 3 and not hasattr(progressed, "shot"):
                     progressed.shot = screenshot(page, "dataset-upload-progress")
             return page.current_url.endswith("/datasets/slow")
