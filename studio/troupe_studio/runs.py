@@ -87,29 +87,10 @@ def start(sessions, history: History, api, settings: Settings, project: str, nam
                 s.rollback()  # a concurrent start took the number
                 continue
             job = manifest(task, number, versions, settings)
-            run = Run(
-                project=project,
-                task_id=task.id,
-                task_name=task.name,
-                number=number,
-                name=job["metadata"]["name"],
-                manifest=job,
-                output_uri=job["spec"]["artifacts"]["output"]["uri"],
-                phase="Pending",
-                message="",
-                status={},
-                pods={},
-                job_exists=True,
-            )
+            run = _new_run(project, task.id, task.name, number, job)
             s.add(run)
             s.flush()
-            kube.ensure_secret(api, project, SECRET, secret_data(settings))
-            kube.create_job(api, job)
-            try:
-                s.commit()
-            except BaseException:
-                kube.delete_job(api, project, run.name)
-                raise
+            _launch(s, api, settings, run)
         history.record(run.id, [("phase", {"phase": "Pending", "message": "TrainingJob created"})])
         return run
     raise catalog.Conflict(f"task {name!r}: too many concurrent starts, try again")
@@ -148,28 +129,46 @@ def start_validation(
             job = render.with_env(job, {"TROUPE_MAX_STEPS": str(steps)})
             job = render.without_restarts(job)
             job["metadata"].setdefault("annotations", {})[VALIDATES] = str(algo.id)
-            run = Run(
-                project=project, task_id=None, task_name=check, number=count + 1,
-                name=job["metadata"]["name"], manifest=job,
-                output_uri=job["spec"]["artifacts"]["output"]["uri"], phase="Pending",
-                message="", status={}, pods={}, job_exists=True,
-            )  # fmt: skip
+            run = _new_run(project, None, check, count + 1, job)
             s.add(run)
             try:
                 s.flush()
             except IntegrityError:
                 s.rollback()  # a concurrent validation took the number
                 continue
-            kube.ensure_secret(api, project, SECRET, secret_data(settings))
-            kube.create_job(api, job)
-            try:
-                s.commit()
-            except BaseException:
-                kube.delete_job(api, project, run.name)
-                raise
+            _launch(s, api, settings, run)
         history.record(run.id, [("phase", {"phase": "Pending", "message": "validation created"})])
         return run
     raise catalog.Conflict(f"algorithm {name!r}: too many concurrent validations, try again")
+
+
+def _new_run(project: str, task_id: int | None, task_name: str, number: int, job: dict) -> Run:
+    return Run(
+        project=project,
+        task_id=task_id,
+        task_name=task_name,
+        number=number,
+        name=job["metadata"]["name"],
+        manifest=job,
+        output_uri=job["spec"]["artifacts"]["output"]["uri"],
+        phase="Pending",
+        message="",
+        status={},
+        pods={},
+        job_exists=True,
+    )
+
+
+def _launch(s, api, settings: Settings, run: Run) -> None:
+    """Create the run's TrainingJob, then commit its row; a row that can't be committed takes
+    the job back, so no job runs that the service does not know."""
+    kube.ensure_secret(api, run.project, SECRET, secret_data(settings))
+    kube.create_job(api, run.manifest)
+    try:
+        s.commit()
+    except BaseException:
+        kube.delete_job(api, run.project, run.name)
+        raise
 
 
 def get(s, project: str, name: str) -> Run:
