@@ -105,6 +105,16 @@ def _images(doc: dict) -> tuple[str, ...]:
     )
 
 
+FINISHED = ("Succeeded", "Failed")
+
+
+def _keep_pods(manifest: dict) -> dict:
+    """The job's pods kept when it ends (cleanPodPolicy None), so every rank's log can be read:
+    by default the pods still running when the master succeeds are deleted."""
+    manifest["spec"].setdefault("runPolicy", {})["cleanPodPolicy"] = "None"
+    return manifest
+
+
 def _all_logs(core, jobs, namespace: str, name: str) -> dict[str, str]:
     """Every pod's log and its previous container's, so a failed run says why."""
     out = {}
@@ -131,7 +141,7 @@ def test_example_trains_on_the_real_node(path, kubeconfig, core, jobs, namespace
     doc = next(d for d in yaml.safe_load_all(path.read_text()) if d and d["kind"] == "TrainingJob")
     require(core, _images(doc))
     name = doc["metadata"]["name"]
-    apply(kubeconfig, namespace, pin(doc))
+    apply(kubeconfig, namespace, _keep_pods(pin(doc)))
 
     status = wait_for(
         lambda: (s := jobs.status(name)).get("phase") in ("Succeeded", "Failed") and s,
@@ -144,7 +154,14 @@ def test_example_trains_on_the_real_node(path, kubeconfig, core, jobs, namespace
         ),
     )
     assert status["phase"] == "Succeeded", (status, _all_logs(core, jobs, namespace, name))
-    pods = [p for p in jobs.pods(name) if p.status.phase in ("Succeeded", "Failed")]
+    # the job succeeds with its master; a worker may still be leaving its process group then
+    pods = wait_for(
+        lambda: (ps := jobs.pods(name)) and all(p.status.phase in FINISHED for p in ps) and ps,
+        timeout=120,
+        interval=1,
+        what=f"every pod of {name} finished",
+        show=lambda: [(p.metadata.name, p.status.phase) for p in jobs.pods(name)],
+    )
     assert all(p.spec.node_name == NODE_NAME for p in pods)
     out = {p.metadata.name: logs(core, namespace, p.metadata.name) for p in pods}
     for pod, text in out.items():
