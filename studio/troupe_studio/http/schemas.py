@@ -152,6 +152,22 @@ class EventOut(BaseModel):
     object: str
 
 
+class RoleDependency(BaseModel):
+    role: str
+    condition: str = Field(description="Created, Running, Ready or Succeeded")
+
+
+class RoleOut(BaseModel):
+    """A role of the run: the job status's counts for it, and what it waits for."""
+
+    model_config = ConfigDict(extra="allow")  # the status's counts, addresses, ...
+    name: str
+    phase: str = Field(description="Pending until the operator reports the role")
+    dependsOn: list[RoleDependency] = Field(  # noqa: N815 - the contract's name
+        description="its own dependsOn, else the framework's default, as the operator runs it"
+    )
+
+
 class RunOut(BaseModel):
     name: str
     task: str
@@ -161,7 +177,7 @@ class RunOut(BaseModel):
     phase: str
     message: str
     conditions: list[dict[str, Any]]
-    roles: list[dict[str, Any]]
+    roles: list[RoleOut]
     artifacts: dict[str, Any]
     pods: list[PodOut]
     timings: dict[str, str | None]

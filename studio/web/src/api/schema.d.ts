@@ -850,6 +850,36 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** RoleDependency */
+        RoleDependency: {
+            /**
+             * Condition
+             * @description Created, Running, Ready or Succeeded
+             */
+            condition: string;
+            /** Role */
+            role: string;
+        };
+        /**
+         * RoleOut
+         * @description A role of the run: the job status's counts for it, and what it waits for.
+         */
+        RoleOut: {
+            /**
+             * Dependson
+             * @description its own dependsOn, else the framework's default, as the operator runs it
+             */
+            dependsOn: components["schemas"]["RoleDependency"][];
+            /** Name */
+            name: string;
+            /**
+             * Phase
+             * @description Pending until the operator reports the role
+             */
+            phase: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** RunBrief */
         RunBrief: {
             /**
@@ -906,9 +936,7 @@ export interface components {
             /** Pods */
             pods: components["schemas"]["PodOut"][];
             /** Roles */
-            roles: {
-                [key: string]: unknown;
-            }[];
+            roles: components["schemas"]["RoleOut"][];
             /** Task */
             task: string;
             /** Timings */
