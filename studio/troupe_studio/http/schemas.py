@@ -203,3 +203,43 @@ def _slug_or_raise(v: str) -> str:
         return slug(v, "name", "body")
     except Invalid as exc:
         raise ValueError(exc.message) from None
+
+
+class GraphInputOut(BaseModel):
+    name: str
+    shape: list[int | None] = Field(description="None: a dimension without a fixed size")
+    dtype: str
+
+
+class OnnxNodeOut(BaseModel):
+    id: str = Field(description="the node's id in the graph: its ONNX name made safe, or op_N")
+    layer: str = Field(description='"onnx:<OpType>", as the viewer labels it')
+    op_type: str
+    domain: str = Field(description='the op set\'s domain ("" for the standard ops)')
+    name: str = Field(description="the node's ONNX name (may be empty)")
+    params: dict[str, Any] = Field(
+        description="the attributes; the shapes of its weights under initializers"
+    )
+    output_shapes: list[list[int | None] | None] = Field(
+        description="per output, its shape where the model or shape inference knows it"
+    )
+
+
+class GraphEdgeOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    source: str = Field(alias="from")
+    to: str
+    port: int | None = Field(default=None, description="the input's position, if it has several")
+
+
+class OnnxGraphOut(BaseModel):
+    """An ONNX model as a view-only troupe.graph/v1 graph (domain.onnx_graph), its nodes
+    telling their op, attributes and output shapes."""
+
+    format: str
+    name: str
+    view_only: bool
+    inputs: list[GraphInputOut]
+    nodes: list[OnnxNodeOut]
+    edges: list[GraphEdgeOut]
+    outputs: list[str]
