@@ -6,32 +6,11 @@ from __future__ import annotations
 
 import json
 
-import onnx
-from onnx import TensorProto, helper
+from onnx_models import empty_model, tiny_classifier
 
 from troupe_studio.domain.graph import validate_graph
 
 GRAPH = "/models/{name}/versions/{number}/onnx-graph"
-
-
-def tiny_classifier() -> bytes:
-    """x [N, 4] -> MatMul (weights 4x3) -> Add (bias) -> Relu -> Softmax(axis=1) -> y [N, 3]."""
-    nodes = [
-        helper.make_node("MatMul", ["x", "w"], ["xw"], name="fc/MatMul"),
-        helper.make_node("Add", ["xw", "b"], ["logits"], name="fc/Add"),
-        helper.make_node("Relu", ["logits"], ["h"]),  # unnamed: the viewer names it
-        helper.make_node("Softmax", ["h"], ["y"], name="soft", axis=1),
-    ]
-    g = helper.make_graph(
-        nodes, "tiny",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])],
-        [helper.make_tensor("w", TensorProto.FLOAT, [4, 3], [0.5] * 12),
-         helper.make_tensor("b", TensorProto.FLOAT, [3], [0.0] * 3)],
-    )  # fmt: skip
-    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    onnx.checker.check_model(model)
-    return model.SerializeToString()
 
 
 def upload(api, name, filename, body):
@@ -86,11 +65,7 @@ def test_a_graph_json_model_is_not_onnx_and_says_so(api):
 
 
 def test_an_onnx_model_without_ops_is_refused_naming_why(api):
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
-    empty = helper.make_model(
-        helper.make_graph([], "empty", [x], [x]), opset_imports=[helper.make_opsetid("", 17)]
-    )
-    n = upload(api, "empty", "empty.onnx", empty.SerializeToString())  # the checker passes it
+    n = upload(api, "empty", "empty.onnx", empty_model())  # onnx's checker passes it
     got = api.get(GRAPH.format(name="empty", number=n))
     assert got.status_code == 422, got.text
     assert got.json()["detail"][0]["msg"] == "empty.onnx: the ONNX graph has no nodes"
