@@ -58,7 +58,12 @@ def run_roles(spec: dict[str, Any], status_roles: list[dict[str, Any]]) -> list[
     status = {r.get("name"): r for r in status_roles if isinstance(r.get("name"), str)}
     names = [n for n in depends if isinstance(n, str)] + [n for n in status if n not in depends]
     return [
-        {"phase": "Pending", **status.get(n, {}), "name": n, "dependsOn": depends.get(n, [])}
+        {
+            **status.get(n, {}),
+            "name": n,
+            "phase": status.get(n, {}).get("phase") or "Pending",
+            "dependsOn": depends.get(n, []),
+        }
         for n in names
     ]
 

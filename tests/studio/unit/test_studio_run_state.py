@@ -150,12 +150,14 @@ def test_roles_of_a_spec_that_does_not_parse_are_drawn_as_written():
         "roles": [{"name": "a", "replicas": "many"}, {"name": "b", "dependsOn": [{"role": "a"}]}]
     }
     roles = run_roles(
-        spec, [{"name": "b", "phase": "Failed"}, {"name": "gone", "phase": "Succeeded"}]
+        spec,
+        [{"name": "b", "phase": "Failed"}, {"name": "gone", "phase": "Succeeded"}, {"name": "new"}],
     )
     assert [(r["name"], r["phase"], r["dependsOn"]) for r in roles] == [
         ("a", "Pending", []),
         ("b", "Failed", [{"role": "a"}]),
         ("gone", "Succeeded", []),
+        ("new", "Pending", []),  # reported before its phase was
     ]
 
 
