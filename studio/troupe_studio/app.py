@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from . import catalog, db, kube
 from .history import History
-from .http import artifacts, auth, runs, tasks, validation, web
+from .http import artifacts, auth, models, runs, tasks, validation, web
 from .http.schemas import Health
 from .names import Invalid
 from .settings import Settings
@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runs.router(), prefix=API)
     for r in validation.router():
         app.include_router(r, prefix=API)
+    app.include_router(models.router(), prefix=API)
 
     @app.get(f"{API}/health", response_model=Health, tags=["service"], responses={503: {}})
     def health(request: Request):

@@ -72,5 +72,5 @@ def test_fuzz_every_operation(service, database_url):
     total = sum(counts.values())
     operations = {k.split(" ", 1)[1] for k in counts}
     print(f"\nfuzz: {len(operations)} operations, {total} cases, {len(failures)} failures")
-    assert len(operations) == 51
+    assert len(operations) == 52
     assert not failures, "\n".join(sorted(set(failures))[:20])

@@ -22,6 +22,23 @@ class OnnxError(ValueError):
 
 def graph_from_onnx(data: bytes, name: str = "onnx model") -> dict[str, Any]:
     """Parse ONNX bytes into a view-only graph dict (validate_graph accepts it)."""
+    return _graph(_load(data), name)
+
+
+def onnx_view(data: bytes, name: str = "onnx model") -> dict[str, Any]:
+    """graph_from_onnx's graph, each node also with its ONNX op type, domain and name, and
+    the shape of each of its outputs where the model or ONNX shape inference knows it (None
+    for a tensor of unknown shape, and in a shape for a dimension without a fixed size)."""
+    model = _load(data)
+    graph = _graph(model, name)
+    shapes = _tensor_shapes(model)
+    for node, out in zip(model.graph.node, graph["nodes"], strict=True):
+        out["op_type"], out["domain"], out["name"] = node.op_type, node.domain, node.name
+        out["output_shapes"] = [shapes.get(t) for t in node.output]
+    return graph
+
+
+def _load(data: bytes):
     import onnx
     from google.protobuf.message import DecodeError
 
@@ -31,9 +48,31 @@ def graph_from_onnx(data: bytes, name: str = "onnx model") -> dict[str, Any]:
         model = onnx.load_model_from_string(data)
     except (DecodeError, ValueError) as exc:
         raise OnnxError(f"not an ONNX model: {exc}") from exc
-    g = model.graph
-    if not g.node:
+    if not model.graph.node:
         raise OnnxError("the ONNX graph has no nodes")
+    return model
+
+
+def _tensor_shapes(model) -> dict[str, list[int | None]]:
+    """Tensor name -> shape, from the model's own value infos and ONNX shape inference (which
+    gives up on ops it does not know: then only the model's own)."""
+    import onnx
+
+    try:
+        model = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - inference is a bonus; onnx raises several types
+        pass
+    g = model.graph
+    out: dict[str, list[int | None]] = {}
+    for vi in (*g.input, *g.value_info, *g.output):
+        t = vi.type.tensor_type
+        if vi.type.HasField("tensor_type") and t.HasField("shape"):
+            out[vi.name] = [d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim]
+    return out
+
+
+def _graph(model, name: str) -> dict[str, Any]:
+    g = model.graph
     weights = {t.name: list(t.dims) for t in g.initializer}
     ids = _node_ids(g.node)
     producer: dict[str, str] = {}

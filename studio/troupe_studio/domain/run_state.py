@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from troupe.api.errors import UnknownFramework
+from troupe.api.spec import validate_spec
+from troupe.core.framework import apply_defaults, get_framework
 from troupe_studio.domain.metrics import Metric, MetricLineError, parse_line
 
 TERMINAL = ("Succeeded", "Failed")
@@ -35,6 +38,34 @@ def job_summary(job: dict[str, Any]) -> dict[str, Any]:
         "completionTime": status.get("completionTime"),
         "artifacts": status.get("artifacts") or {},
     }
+
+
+def run_roles(spec: dict[str, Any], status_roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each role of the job, its status (Pending before the operator wrote one) and what it
+    waits for: its own dependsOn, else the framework's default, as the controller runs it
+    (the status carries no dependencies, and a pytorch worker states none yet waits)."""
+    depends = {r.get("name"): r.get("dependsOn") or [] for r in spec.get("roles") or []}
+    parsed, _ = validate_spec(spec)
+    if parsed is not None:
+        try:
+            full = apply_defaults(parsed, get_framework(parsed.framework))
+        except UnknownFramework:
+            full = parsed
+        depends = {
+            r.name: [d.model_dump(by_alias=True, mode="json") for d in r.depends_on]
+            for r in full.roles
+        }
+    status = {r.get("name"): r for r in status_roles if isinstance(r.get("name"), str)}
+    names = [n for n in depends if isinstance(n, str)] + [n for n in status if n not in depends]
+    return [
+        {
+            **status.get(n, {}),
+            "name": n,
+            "phase": status.get(n, {}).get("phase") or "Pending",
+            "dependsOn": depends.get(n, []),
+        }
+        for n in names
+    ]
 
 
 def pod_state(pod: dict[str, Any], container: str) -> dict[str, Any]:

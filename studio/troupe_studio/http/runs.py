@@ -26,6 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from .. import catalog, names, runs
+from ..domain.run_state import run_roles
 from ..store import Store
 from .artifacts import ranged, valid_project
 from .auth import Caller, caller
@@ -47,6 +48,14 @@ RUN = Depends(valid_run)
 def run_row(request_or_ws, project: str, name: str):
     with request_or_ws.app.state.sessions() as s:
         return runs.get(s, project, name)
+
+
+def described(st, api, project: str, name: str) -> dict:
+    """runs.describe, each role with what it waits for (from the run's own manifest)."""
+    out = runs.describe(st.sessions, st.history, api, project, name)
+    with st.sessions() as s:
+        spec = runs.get(s, project, name).manifest["spec"]
+    return {**out, "roles": run_roles(spec, out["roles"])}
 
 
 def result_files(store: Store, prefix: str) -> list[tuple[str, str, int]]:
@@ -85,18 +94,14 @@ def router() -> APIRouter:
     @r.get("/{run}", response_model=RunOut, summary="A run: phase, pods, timings, events")
     async def get_run(request: Request, project: str = PROJECT, run: str = RUN, who=CALLER):
         st = request.app.state
-        return await run_in_threadpool(
-            runs.describe, st.sessions, st.history, who.api_client, project, run
-        )
+        return await run_in_threadpool(described, st, who.api_client, project, run)
 
     @r.post("/{run}/stop", response_model=RunOut, summary="Stop a run (its job is suspended)")
     async def stop_run(request: Request, project: str = PROJECT, run: str = RUN, who=CALLER):
         st = request.app.state
         if not await run_in_threadpool(runs.stop, st.sessions, who.api_client, project, run):
             raise catalog.Conflict(f"run {run!r} has no TrainingJob any more")
-        return await run_in_threadpool(
-            runs.describe, st.sessions, st.history, who.api_client, project, run
-        )
+        return await run_in_threadpool(described, st, who.api_client, project, run)
 
     @r.delete("/{run}", status_code=204, summary="Delete a run: its job, results and history")
     async def delete_run(request: Request, project: str = PROJECT, run: str = RUN, who=CALLER):

@@ -152,6 +152,22 @@ class EventOut(BaseModel):
     object: str
 
 
+class RoleDependency(BaseModel):
+    role: str
+    condition: str = Field(description="Created, Running, Ready or Succeeded")
+
+
+class RoleOut(BaseModel):
+    """A role of the run: the job status's counts for it, and what it waits for."""
+
+    model_config = ConfigDict(extra="allow")  # the status's counts, addresses, ...
+    name: str
+    phase: str = Field(description="Pending until the operator reports the role")
+    dependsOn: list[RoleDependency] = Field(  # noqa: N815 - the contract's name
+        description="its own dependsOn, else the framework's default, as the operator runs it"
+    )
+
+
 class RunOut(BaseModel):
     name: str
     task: str
@@ -161,7 +177,7 @@ class RunOut(BaseModel):
     phase: str
     message: str
     conditions: list[dict[str, Any]]
-    roles: list[dict[str, Any]]
+    roles: list[RoleOut]
     artifacts: dict[str, Any]
     pods: list[PodOut]
     timings: dict[str, str | None]
@@ -187,3 +203,43 @@ def _slug_or_raise(v: str) -> str:
         return slug(v, "name", "body")
     except Invalid as exc:
         raise ValueError(exc.message) from None
+
+
+class GraphInputOut(BaseModel):
+    name: str
+    shape: list[int | None] = Field(description="None: a dimension without a fixed size")
+    dtype: str
+
+
+class OnnxNodeOut(BaseModel):
+    id: str = Field(description="the node's id in the graph: its ONNX name made safe, or op_N")
+    layer: str = Field(description='"onnx:<OpType>", as the viewer labels it')
+    op_type: str
+    domain: str = Field(description='the op set\'s domain ("" for the standard ops)')
+    name: str = Field(description="the node's ONNX name (may be empty)")
+    params: dict[str, Any] = Field(
+        description="the attributes; the shapes of its weights under initializers"
+    )
+    output_shapes: list[list[int | None] | None] = Field(
+        description="per output, its shape where the model or shape inference knows it"
+    )
+
+
+class GraphEdgeOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    source: str = Field(alias="from")
+    to: str
+    port: int | None = Field(default=None, description="the input's position, if it has several")
+
+
+class OnnxGraphOut(BaseModel):
+    """An ONNX model as a view-only troupe.graph/v1 graph (domain.onnx_graph), its nodes
+    telling their op, attributes and output shapes."""
+
+    format: str
+    name: str
+    view_only: bool
+    inputs: list[GraphInputOut]
+    nodes: list[OnnxNodeOut]
+    edges: list[GraphEdgeOut]
+    outputs: list[str]

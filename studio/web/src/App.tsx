@@ -60,17 +60,22 @@ function Shell({ user, mode }: { user: string; mode: string }) {
   const { project = "" } = useParams();
   const projects = useProjects();
   const navigate = useNavigate();
-  useEffect(() => session.rememberProject(project), [project]);
-  const names = projects.data?.map((p) => p.name) ?? [project];
+  const names = projects.data?.map((p) => p.name);
+  // a project not among the caller's (no rights there, or no such namespace) is not offered,
+  // and its pages are not shown: the service refuses them (403) to this caller anyway
+  const notYours = !!names && !names.includes(project);
+  useEffect(() => {
+    if (!notYours) session.rememberProject(project);
+  }, [project, notYours]);
   return (
     <>
       <header className="top">
         <a className="brand" href={`/p/${project}/datasets`}>Troupe Studio</a>
         <label className="switcher">
           Project
-          <select value={project} onChange={(e) => navigate(`/p/${e.target.value}/datasets`)}>
-            {names.includes(project) ? null : <option value={project}>{project}</option>}
-            {names.map((n) => (
+          <select value={notYours ? "" : project} onChange={(e) => navigate(`/p/${e.target.value}/datasets`)}>
+            {notYours && <option value="" disabled>choose a project</option>}
+            {(names ?? [project]).map((n) => (
               <option key={n} value={n}>{n}</option>
             ))}
           </select>
@@ -92,6 +97,14 @@ function Shell({ user, mode }: { user: string; mode: string }) {
         </span>
       </header>
       <main className="page" id="main">
+        {projects.isPending ? (
+          <Loading what="your projects" />
+        ) : notYours ? (
+          <div className="error-box" role="alert">
+            Project <code>{project}</code> is not one of yours: you may not use that namespace, or there is none of that name.
+            {names.length ? " Choose one of yours above." : " Ask an administrator for access."}
+          </div>
+        ) : (
         <Suspense fallback={<Loading what="the page" />}>
         <Routes>
           {KINDS.map((k) => (
@@ -110,6 +123,7 @@ function Shell({ user, mode }: { user: string; mode: string }) {
           <Route path="*" element={<Navigate to="datasets" replace />} />
         </Routes>
         </Suspense>
+        )}
       </main>
     </>
   );

@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { apply, applyAll, chartColumns, emptyRun, LiveFeed, type LiveMessage, type SocketLike } from "../src/lib/live";
+import { apply, applyAll, chartColumns, emptyRun, LiveFeed, type LiveMessage, type SocketLike, stepTicks } from "../src/lib/live";
 
 const recorded: LiveMessage[] = readFileSync(new URL("./fixtures/live-mnist.jsonl", import.meta.url), "utf8")
   .trim()
@@ -127,5 +127,26 @@ describe("the live feed", () => {
     feed.stop();
     expect(timers).toHaveLength(0);
     expect(seen.at(-1)).toBe("closed");
+  });
+});
+
+describe("the step axis", () => {
+  it("ticks whole steps only, however few the steps", () => {
+    expect(stepTicks(1, 2, 10)).toEqual([1, 2]);
+    expect(stepTicks(0.8, 2.2, 10)).toEqual([1, 2]); // uPlot pads a short range
+    expect(stepTicks(3, 3, 10)).toEqual([3]);
+    expect(stepTicks(1, 8, 10)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+  it("spaces ticks 1, 2, 5, 10, … apart to fit the room", () => {
+    expect(stepTicks(1, 8, 5)).toEqual([2, 4, 6, 8]);
+    expect(stepTicks(0, 1000, 6)).toEqual([0, 200, 400, 600, 800, 1000]);
+    expect(stepTicks(0, 1000, 3)).toEqual([0, 500, 1000]);
+    expect(stepTicks(7, 123456, 4)).toEqual([50000, 100000]);
+    for (const t of stepTicks(0.3, 97.6, 12)) expect(Number.isInteger(t)).toBe(true);
+  });
+  it("has nothing to tick on an empty or inverted range", () => {
+    expect(stepTicks(Number.NaN, 3, 10)).toEqual([]);
+    expect(stepTicks(5, 1, 10)).toEqual([]);
+    expect(stepTicks(1, 2, 0)).toEqual([2]); // room for one: still a tick
   });
 });

@@ -12,6 +12,7 @@ from troupe_studio.domain.run_state import (
     line_metric,
     normal_stamp,
     pod_state,
+    run_roles,
     split_timestamp,
 )
 
@@ -113,3 +114,57 @@ def test_a_validation_run_never_restarts_its_pods():
     job = without_restarts(render_job(task, 1, "ns"))
     assert [r["restartPolicy"] for r in job["spec"]["roles"]] == ["Never", "Never"]
     assert validate_spec(job["spec"])[1] == []
+
+
+def manifest(framework: str, roles: list[dict]) -> dict:
+    task = Task(name="fit", framework=framework, roles=roles, command=["python3", "t.py"])
+    return render_job(task, 1, "team-a")
+
+
+def test_roles_wait_for_what_the_framework_makes_them_wait_for():
+    spec = manifest("pytorch", [{"name": "master"}, {"name": "worker", "replicas": 2}])["spec"]
+    roles = run_roles(spec, [{"name": "master", "phase": "Running", "ready": 1}])
+    assert roles == [
+        {"name": "master", "phase": "Running", "ready": 1, "dependsOn": []},
+        {
+            "name": "worker",
+            "phase": "Pending",
+            "dependsOn": [{"role": "master", "condition": "Ready"}],
+        },
+    ]
+
+
+def test_a_stated_dependency_replaces_the_framework_default():
+    spec = manifest("tensorflow", [{"name": "ps"}, {"name": "chief"}, {"name": "worker"}])["spec"]
+    spec["roles"][2]["dependsOn"] = [{"role": "chief", "condition": "Running"}]
+    deps = {r["name"]: r["dependsOn"] for r in run_roles(spec, [])}
+    assert deps == {
+        "ps": [],
+        "chief": [{"role": "ps", "condition": "Ready"}],
+        "worker": [{"role": "chief", "condition": "Running"}],
+    }
+
+
+def test_roles_of_a_spec_that_does_not_parse_are_drawn_as_written():
+    spec = {
+        "roles": [{"name": "a", "replicas": "many"}, {"name": "b", "dependsOn": [{"role": "a"}]}]
+    }
+    roles = run_roles(
+        spec,
+        [{"name": "b", "phase": "Failed"}, {"name": "gone", "phase": "Succeeded"}, {"name": "new"}],
+    )
+    assert [(r["name"], r["phase"], r["dependsOn"]) for r in roles] == [
+        ("a", "Pending", []),
+        ("b", "Failed", [{"role": "a"}]),
+        ("gone", "Succeeded", []),
+        ("new", "Pending", []),  # reported before its phase was
+    ]
+
+
+def test_a_framework_not_installed_keeps_the_stated_dependencies():
+    spec = {
+        "framework": "no-such",
+        "roles": [{"name": "a"}, {"name": "b", "dependsOn": [{"role": "a"}]}],
+    }
+    deps = [r["dependsOn"] for r in run_roles(spec, [])]
+    assert deps == [[], [{"role": "a", "condition": "Ready"}]]

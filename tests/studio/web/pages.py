@@ -56,6 +56,15 @@ def button(b: WebDriver, text: str) -> WebElement:
     return wait(b, f"a button {text!r}", find, timeout=10)
 
 
+def role_boxes(b: WebDriver) -> dict[str, str]:
+    """The run page's role boxes a user sees (shown, not merely in the DOM): name -> state."""
+    return {
+        el.get_attribute("data-role"): el.get_attribute("data-role-phase")
+        for el in b.find_elements(By.CSS_SELECTOR, "[aria-label='Role graph'] [data-role]")
+        if el.is_displayed() and el.size["width"] > 0
+    }
+
+
 def screenshot(b: WebDriver, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pages import PROJECT, button, field, screenshot, wait
+from pages import PROJECT, button, field, role_boxes, screenshot, wait
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -121,6 +121,7 @@ def test_train_and_watch_live_then_download_and_delete(page, studio, tmp_path):
     screenshot(page, "run-page-live")
     wait(page, "the run to succeed", lambda: phase() == "Succeeded", timeout=300)
     assert {"Running", "Succeeded"} <= phases
+    wait(page, "the worker's box succeeded", lambda: role_boxes(page) == {"worker": "Succeeded"})
     assert (
         page.find_element(By.CSS_SELECTOR, "[data-metric='loss']").get_attribute("data-points")
         == "8"

@@ -420,6 +420,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/models/{name}/versions/{number}/onnx-graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An ONNX model version's graph: ops, attributes, output shapes, edges */
+        get: operations["get_onnx_graph_api_v1_projects__project__models__name__versions__number__onnx_graph_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project}/models/{name}/versions/{number}/validate": {
         parameters: {
             query?: never;
@@ -750,6 +767,30 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** GraphEdgeOut */
+        GraphEdgeOut: {
+            /** From */
+            from: string;
+            /**
+             * Port
+             * @description the input's position, if it has several
+             */
+            port?: number | null;
+            /** To */
+            to: string;
+        };
+        /** GraphInputOut */
+        GraphInputOut: {
+            /** Dtype */
+            dtype: string;
+            /** Name */
+            name: string;
+            /**
+             * Shape
+             * @description None: a dimension without a fixed size
+             */
+            shape: (number | null)[];
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -806,6 +847,64 @@ export interface components {
             /** Torch */
             torch?: string | null;
         };
+        /**
+         * OnnxGraphOut
+         * @description An ONNX model as a view-only troupe.graph/v1 graph (domain.onnx_graph), its nodes
+         *     telling their op, attributes and output shapes.
+         */
+        OnnxGraphOut: {
+            /** Edges */
+            edges: components["schemas"]["GraphEdgeOut"][];
+            /** Format */
+            format: string;
+            /** Inputs */
+            inputs: components["schemas"]["GraphInputOut"][];
+            /** Name */
+            name: string;
+            /** Nodes */
+            nodes: components["schemas"]["OnnxNodeOut"][];
+            /** Outputs */
+            outputs: string[];
+            /** View Only */
+            view_only: boolean;
+        };
+        /** OnnxNodeOut */
+        OnnxNodeOut: {
+            /**
+             * Domain
+             * @description the op set's domain ("" for the standard ops)
+             */
+            domain: string;
+            /**
+             * Id
+             * @description the node's id in the graph: its ONNX name made safe, or op_N
+             */
+            id: string;
+            /**
+             * Layer
+             * @description "onnx:<OpType>", as the viewer labels it
+             */
+            layer: string;
+            /**
+             * Name
+             * @description the node's ONNX name (may be empty)
+             */
+            name: string;
+            /** Op Type */
+            op_type: string;
+            /**
+             * Output Shapes
+             * @description per output, its shape where the model or shape inference knows it
+             */
+            output_shapes: ((number | null)[] | null)[];
+            /**
+             * Params
+             * @description the attributes; the shapes of its weights under initializers
+             */
+            params: {
+                [key: string]: unknown;
+            };
+        };
         /** PodOut */
         PodOut: {
             /** Exitcode */
@@ -849,6 +948,36 @@ export interface components {
             path: string;
             /** Size */
             size: number;
+        };
+        /** RoleDependency */
+        RoleDependency: {
+            /**
+             * Condition
+             * @description Created, Running, Ready or Succeeded
+             */
+            condition: string;
+            /** Role */
+            role: string;
+        };
+        /**
+         * RoleOut
+         * @description A role of the run: the job status's counts for it, and what it waits for.
+         */
+        RoleOut: {
+            /**
+             * Dependson
+             * @description its own dependsOn, else the framework's default, as the operator runs it
+             */
+            dependsOn: components["schemas"]["RoleDependency"][];
+            /** Name */
+            name: string;
+            /**
+             * Phase
+             * @description Pending until the operator reports the role
+             */
+            phase: string;
+        } & {
+            [key: string]: unknown;
         };
         /** RunBrief */
         RunBrief: {
@@ -906,9 +1035,7 @@ export interface components {
             /** Pods */
             pods: components["schemas"]["PodOut"][];
             /** Roles */
-            roles: {
-                [key: string]: unknown;
-            }[];
+            roles: components["schemas"]["RoleOut"][];
             /** Task */
             task: string;
             /** Timings */
@@ -3088,6 +3215,65 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description The database or the store is down (named) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_onnx_graph_api_v1_projects__project__models__name__versions__number__onnx_graph_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+                project: string;
+                /** @description a DNS label: a-z, 0-9, '-' */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnnxGraphOut"];
+                };
+            };
+            /** @description No such artifact or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description In use, or taken by concurrent uploads */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The version is not ONNX, or its file does not parse */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The database or the store is down (named) */
             503: {

@@ -110,6 +110,22 @@ export function chartColumns(points: MetricPoint[]): { pods: string[]; data: (nu
   return { pods, data: [steps, ...columns] };
 }
 
+/**
+ * The step axis's ticks: whole steps only (a step is a count, 1.5 means nothing), spaced
+ * 1, 2, 5, 10, 20, 50, … apart so that at most `most` of them fit between min and max.
+ */
+export function stepTicks(min: number, max: number, most: number): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) return [];
+  const room = Math.max(1, Math.floor(most));
+  let incr = 1;
+  for (let mag = 1; Math.floor((max - min) / incr) + 1 > room; mag *= 10) {
+    incr = [1, 2, 5].map((m) => m * mag).find((i) => Math.floor((max - min) / i) + 1 <= room) ?? 10 * mag;
+  }
+  const ticks: number[] = [];
+  for (let t = Math.ceil(min / incr) * incr; t <= max; t += incr) ticks.push(t);
+  return ticks;
+}
+
 export interface SocketLike {
   onmessage: ((ev: { data: unknown }) => void) | null;
   onclose: ((ev: unknown) => void) | null;

@@ -1,8 +1,9 @@
 // The model validation's answer laid onto the graph: each node's output shape and the issues
 // that name it (or one of its parameters), so the builder can show them on the node itself.
 
+import type { Schemas } from "../api/contract";
 import type { Graph } from "./graph";
-import { issueTarget } from "./graph";
+import { GRAPH_FORMAT, issueTarget } from "./graph";
 
 export interface NodeReport {
   shape?: (number | null)[] | null;
@@ -50,4 +51,24 @@ export function refusalByNode(g: Graph, message: string): { nodes: Record<string
     return { node: named?.[1] ?? null, param: param ?? null, message: text };
   });
   return reportsByNode(g, { issues });
+}
+
+/**
+ * An ONNX model's graph as the service reads it (…/onnx-graph) split for the canvas: the
+ * view-only graph it draws, and each node's first output shape where ONNX knows it, shown on
+ * the node as a validation's would be.
+ */
+export function onnxView(v: Schemas["OnnxGraphOut"]): { graph: Graph; reports: Record<string, NodeReport> } {
+  const graph: Graph = {
+    format: GRAPH_FORMAT,
+    name: v.name,
+    view_only: true,
+    inputs: v.inputs.map((i) => ({ name: i.name, shape: i.shape, dtype: i.dtype === "int64" ? "int64" : "float32" })),
+    nodes: v.nodes.map((n) => ({ id: n.id, layer: n.layer, params: n.params })),
+    edges: v.edges.map((e) => ({ from: e.from, to: e.to, ...(e.port != null ? { port: e.port } : {}) })),
+    outputs: v.outputs,
+  };
+  const reports: Record<string, NodeReport> = {};
+  for (const n of v.nodes) if (n.output_shapes[0]) reports[n.id] = { shape: n.output_shapes[0], issues: [] };
+  return { graph, reports };
 }

@@ -72,8 +72,10 @@ export function ArtifactPage({ kind }: { kind: Kind }) {
             <h2>Version {v.number}</h2>
             <p className="actions">
               <a href={urls.file(project, kind, a.name, v.number)} download={v.filename}>Download {v.filename}</a>
-              {kind === "models" && v.metadata?.format !== "onnx" && (
-                <Link to={`/p/${project}/models/${a.name}/versions/${v.number}/graph`}>Open in the model builder</Link>
+              {kind === "models" && (
+                <Link to={`/p/${project}/models/${a.name}/versions/${v.number}/graph`}>
+                  {v.metadata?.format === "onnx" ? "Open in the model viewer" : "Open in the model builder"}
+                </Link>
               )}
             </p>
             <dl className="meta">
@@ -84,12 +86,6 @@ export function ArtifactPage({ kind }: { kind: Kind }) {
                   <div key={k}><dt>{k}</dt><dd>{typeof val === "object" ? JSON.stringify(val) : String(val)}</dd></div>
                 ))}
             </dl>
-            {kind === "models" && v.metadata?.format === "onnx" && (
-              <p className="muted" role="note">
-                An ONNX model's graph is not drawn here yet: the service reads ONNX files into the same graph format
-                (domain.onnx_graph) but serves no route for it; its inputs, outputs and opsets are above.
-              </p>
-            )}
             <Preview kind={kind} metadata={v.metadata ?? {}} />
             <Validation kind={kind} project={project} name={a.name} version={v.number} />
           </div>

@@ -12,7 +12,7 @@ import { Failure, Loading } from "../../components/States";
 import { ApiError, fieldErrors } from "../../lib/errors";
 import * as G from "../../lib/graph";
 import { catalog, initialParams, type LayerSpec, userLayer } from "../../lib/library";
-import { type NodeReport, refusalByNode, reportsByNode } from "../../lib/shapes";
+import { type NodeReport, onnxView, refusalByNode, reportsByNode } from "../../lib/shapes";
 import { upload } from "../../lib/upload";
 import { GraphCanvas } from "./GraphCanvas";
 import { InputsEditor } from "./InputsEditor";
@@ -21,21 +21,32 @@ import { NodeInspector } from "./NodeInspector";
 
 export function Builder() {
   const { project = "", name, number } = useParams();
+  const path = { project, name: name ?? "", number: Number(number) };
+  const version = useQuery({
+    queryKey: [project, "models", name, number],
+    enabled: !!name && !!number,
+    queryFn: () => data(api.GET("/api/v1/projects/{project}/models/{name}/versions/{number}", { params: { path } })),
+  });
+  const onnx = version.data?.metadata?.format === "onnx";
   const stored = useQuery({
     queryKey: [project, "models", name, number, "graph"],
-    enabled: !!name && !!number,
-    queryFn: async () => {
+    enabled: !!version.data,
+    queryFn: async (): Promise<{ graph: G.Graph; reports: Record<string, NodeReport> }> => {
+      if (onnx) return onnxView(await data(api.GET("/api/v1/projects/{project}/models/{name}/versions/{number}/onnx-graph", { params: { path } })));
       const r = await fetch(urls.file(project, "models", name!, Number(number)), { headers: authHeaders() });
       if (!r.ok) throw new ApiError(r.status, (await r.json().catch(() => null))?.detail ?? null);
-      return G.parseGraph(await r.json());
+      return { graph: G.parseGraph(await r.json()), reports: {} };
     },
   });
+  const failed = version.error ?? stored.error;
+  if (name && failed) return <Failure error={failed} what={`model ${name} v${number}`} />;
   if (name && stored.isPending) return <Loading what={`model ${name} v${number}`} />;
-  if (name && stored.error) return <Failure error={stored.error} what={`model ${name} v${number}`} />;
-  return <Editor key={`${name}/${number}`} project={project} initial={stored.data ?? G.emptyGraph()} modelName={name ?? ""} version={number ? Number(number) : null} />;
+  const initial = stored.data ?? { graph: G.emptyGraph(), reports: {} };
+  return <Editor key={`${name}/${number}`} project={project} initial={initial.graph} shapes={initial.reports} modelName={name ?? ""} version={number ? Number(number) : null} />;
 }
 
-function Editor({ project, initial, modelName, version }: { project: string; initial: G.Graph; modelName: string; version: number | null }) {
+// `shapes`: what the stored version says of each node's output (an ONNX model's own shapes)
+function Editor({ project, initial, shapes, modelName, version }: { project: string; initial: G.Graph; shapes: Record<string, NodeReport>; modelName: string; version: number | null }) {
   const [graph, setGraph] = useState(initial);
   const [selected, setSelected] = useState<string | null>(null);
   const [saveAs, setSaveAs] = useState(modelName);
@@ -91,13 +102,14 @@ function Editor({ project, initial, modelName, version }: { project: string; ini
   });
 
   const node = graph.nodes.find((n) => n.id === selected);
+  const shown = readOnly ? shapes : reports.nodes; // a view-only graph is never validated
   return (
     <section className="builder" aria-labelledby="builder-title">
       <h1 id="builder-title">
         {readOnly ? "Model viewer" : "Model builder"}
         {saved && <small className="muted"> {saved.name} v{saved.version}{dirty ? " (edited, not saved)" : ""}</small>}
       </h1>
-      <div className="builder-grid">
+      <div className={readOnly ? "builder-grid view" : "builder-grid"}>
         {!readOnly && (
           <LayerLibrary
             layers={[...lib.values()]}
@@ -109,7 +121,7 @@ function Editor({ project, initial, modelName, version }: { project: string; ini
           />
         )}
         <div className="canvas-col">
-          <GraphCanvas graph={graph} reports={reports.nodes} selected={selected} onSelect={setSelected} onConnect={readOnly ? undefined : (a, b) => edit((g) => G.connect(g, a, b))} />
+          <GraphCanvas graph={graph} reports={shown} selected={selected} onSelect={setSelected} onConnect={readOnly ? undefined : (a, b) => edit((g) => G.connect(g, a, b))} />
           {reports.general.map((m, i) => <p key={i} className="field-error" role="alert">{m}</p>)}
           {!readOnly && (
             <form className="save card" onSubmit={(e) => { e.preventDefault(); save.mutate(); }}>
@@ -138,13 +150,13 @@ function Editor({ project, initial, modelName, version }: { project: string; ini
           )}
         </div>
         <div className="side">
-          <InputsEditor graph={graph} readOnly={readOnly} reports={reports.nodes} onChange={(next) => edit(() => next)} />
+          <InputsEditor graph={graph} readOnly={readOnly} reports={shown} onChange={(next) => edit(() => next)} />
           {node ? (
             <NodeInspector
               graph={graph}
               node={node}
               spec={lib.get(node.layer)}
-              report={reports.nodes[node.id]}
+              report={shown[node.id]}
               readOnly={readOnly}
               onParam={(n, v) => edit((g) => G.setParam(g, node.id, n, v))}
               onConnect={(from) => edit((g) => G.connect(g, from, node.id))}

@@ -33,7 +33,7 @@ export function NodeInspector(p: Props) {
       {spec?.description && <p className="muted">{spec.description}</p>}
       {report?.shape && <p>Output shape: <code data-shape-detail={node.id}>[{report.shape.map((s) => (s == null ? "N" : s)).join(", ")}]</code></p>}
       {nodeIssues.map((i, k) => <p key={k} className="field-error" role="alert">{i.message}</p>)}
-      {!spec && <p className="field-error">Unknown layer type {node.layer}.</p>}
+      {!spec && !node.layer.startsWith("onnx:") && <p className="field-error">Unknown layer type {node.layer}.</p>}
       {node.layer.startsWith("onnx:") ? (
         <pre className="log">{JSON.stringify(node.params, null, 1)}</pre>
       ) : (

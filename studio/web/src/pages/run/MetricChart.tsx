@@ -3,7 +3,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { chartColumns, type MetricPoint } from "../../lib/live";
+import { chartColumns, type MetricPoint, stepTicks } from "../../lib/live";
 
 const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2"];
 
@@ -18,7 +18,8 @@ export function MetricChart({ name, points }: { name: string; points: MetricPoin
       width: Math.max(300, box.current.clientWidth),
       height: 220,
       scales: { x: { time: false } },
-      axes: [{ label: "step" }, {}],
+      // whole steps only, one tick per 60 px at most
+      axes: [{ label: "step", splits: (u, _axis, min, max) => stepTicks(min, max, u.width / 60) }, {}],
       series: [{ label: "step" }, ...pods.map((p, i) => ({ label: p, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
     };
     plot.current = new uPlot(opts, data as uPlot.AlignedData, box.current);

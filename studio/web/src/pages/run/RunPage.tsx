@@ -12,7 +12,6 @@ import { Empty, Failure, Loading } from "../../components/States";
 import { LogViewer } from "./LogViewer";
 import { MetricChart } from "./MetricChart";
 import { RoleGraph } from "./RoleGraph";
-import { roleSummaries } from "./roles";
 import { useLive } from "./useLive";
 
 const DONE = ["Succeeded", "Failed", "Stopped"];
@@ -49,7 +48,7 @@ export function RunPage() {
       <div className="split">
         <div>
           <h2>Roles</h2>
-          {roleSummaries(r.roles).length ? <RoleGraph roles={roleSummaries(r.roles)} pods={pods} /> : <p className="muted">No roles reported.</p>}
+          {r.roles.length ? <RoleGraph roles={r.roles} pods={pods} /> : <p className="muted">No roles reported.</p>}
           <h2>Pods</h2>
           {pods.length === 0 ? <Empty>No pods yet.</Empty> : (
             <table className="grid">

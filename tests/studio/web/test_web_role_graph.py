@@ -1,0 +1,90 @@
+"""The run page's role graph in a real browser: a pytorch run's master and worker drawn as two
+boxes, each with its state, and the arrow the framework puts between them (workers wait for a
+Ready master) though the task states no dependency. Its pods run on the local cluster's kwok
+nodes, so no image is pulled; an operator watches this test's own namespace. Without the
+cluster it is skipped; the layout input is tested meanwhile in studio/web/tests/roles.test.ts."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from pages import role_boxes, screenshot, wait
+from selenium.webdriver.common.by import By
+
+
+@pytest.fixture
+def namespace():
+    from kubernetes import client, config
+
+    kubeconfig = os.environ.get("TROUPE_TEST_KUBECONFIG") or str(
+        Path.home() / ".cache/troupe/kubeconfig"
+    )
+    if not Path(kubeconfig).is_file():
+        pytest.skip(f"no local cluster: {kubeconfig} is missing (make cluster)")
+    core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
+    name = f"t-web-roles-{uuid.uuid4().hex[:6]}"
+    core.create_namespace({"metadata": {"name": name, "labels": {"troupe.dev/test": "true"}}})
+    yield kubeconfig, core, name
+    core.delete_namespace(name, propagation_policy="Background")
+
+
+@pytest.fixture
+def studio(namespace, tmp_path):
+    """Overrides conftest's: the service against the local cluster, in local mode."""
+    from support.operator import OperatorProcess
+    from support.studio import start_studio
+
+    kubeconfig, core, ns = namespace
+    operator = OperatorProcess(kubeconfig, tmp_path / "operator.log", "-n", ns)
+    operator.start()
+    svc = start_studio(kubeconfig, core, tmp_path)
+    svc.project = ns
+    yield svc
+    svc.stop()
+    operator.stop()
+
+
+def test_a_runs_roles_are_boxes_with_their_state_and_the_framework_dependency(page, studio):
+    ns = studio.project
+    api = httpx.Client(base_url=f"{studio.url}/api/v1/projects/{ns}", timeout=60)
+    api.post(
+        "/datasets/pts/versions", params={"filename": "pts.csv"}, content=b"x,y\n1,2\n"
+    ).raise_for_status()
+    api.post(
+        "/algorithms/fit/versions", params={"filename": "train.py", "framework": "pytorch"},
+        content=b"print('fit')\n",
+    ).raise_for_status()  # fmt: skip
+    small = {"cpu": "100m", "memory": "64Mi"}
+    task = {
+        "name": "ddp",
+        "framework": "pytorch",
+        "roles": [{"name": "master", **small}, {"name": "worker", "replicas": 2, **small}],
+        "references": {"dataset": {"name": "pts"}, "algorithm": {"name": "fit"}},
+    }
+    assert api.post("/tasks", json=task).status_code == 201
+    started = api.post("/tasks/ddp/runs")
+    assert started.status_code == 201, started.text
+    run = started.json()["name"]
+    got = api.get(f"/runs/{run}").json()["roles"]
+    assert [(r["name"], r["dependsOn"]) for r in got] == [
+        ("master", []),
+        ("worker", [{"role": "master", "condition": "Ready"}]),
+    ]
+
+    page.get(f"{studio.url}/p/{ns}/runs/{run}")
+    wait(page, "both roles drawn", lambda: set(role_boxes(page)) == {"master", "worker"})
+    wait(page, "the master running", lambda: role_boxes(page)["master"] == "Running", 120)
+    graph = page.find_element(By.CSS_SELECTOR, "[aria-label='Role graph']")
+    edges = [e for e in graph.find_elements(By.CSS_SELECTOR, ".react-flow__edge") if e.size]
+    assert len(edges) == 1
+    assert "Ready" in graph.text  # the arrow says what the worker waits for
+    master, worker = (
+        graph.find_element(By.CSS_SELECTOR, f"[data-role='{r}']") for r in ("master", "worker")
+    )
+    assert master.location["y"] < worker.location["y"]  # what waits is drawn below
+    screenshot(page, "run-page-roles")
+    api.delete(f"/runs/{run}")
