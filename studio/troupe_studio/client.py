@@ -210,9 +210,17 @@ class Studio:
         return self._json("POST", self._p("models", name, "versions", version, "validate"))
 
     def validate_algorithm(
-        self, name: str, version: int, dataset: dict, steps: int | None = None
+        self,
+        name: str,
+        version: int,
+        dataset: dict,
+        steps: int | None = None,
+        sample: int | None = None,
     ) -> dict:
-        body = {"dataset": dataset, **({"steps": steps} if steps is not None else {})}
+        """A short run on the dataset's first `sample` rows or files (`run`, `live`,
+        `sample`); the outcome lands in `validation("algorithms", name, version)`."""
+        given = {"steps": steps, "sample": sample}
+        body = {"dataset": dataset, **{k: v for k, v in given.items() if v is not None}}
         return self._json(
             "POST", self._p("algorithms", name, "versions", version, "validate"), json=body
         )

@@ -253,14 +253,18 @@ import os
 steps = int(os.environ["TROUPE_MAX_STEPS"])
 for step in range(steps):
     print(f"step {step} of {steps}", flush=True)
-if "FAIL" in open(os.environ["TROUPE_INPUT_DATASET"]).read():
+text = open(os.environ["TROUPE_INPUT_DATASET"]).read()
+print(f"rows {text.count(chr(10)) - 1} of a sample of {os.environ['TROUPE_SAMPLE_SIZE']}")
+if "FAIL" in text:
     raise SystemExit("the dataset asks to fail")
 """
 
 
 def test_an_algorithm_is_validated_by_a_short_run_and_the_outcome_kept(studio, namespace):
     api, p = studio.root, f"/projects/{namespace}"
-    for name, body in (("ok", b"a,b\n1,2\n"), ("bad", b"a,b\nFAIL,2\n")):
+    rows = b"".join(b"%d,%d\n" % (i, i) for i in range(500))
+    bodies = {"ok": b"a,b\n" + rows, "bad": b"a,b\nFAIL,2\n" + rows}
+    for name, body in bodies.items():
         r = api.post(f"{p}/datasets/{name}/versions", params={"filename": "d.csv"}, content=body)
         assert r.status_code == 201, r.text
     r = api.post(
@@ -275,9 +279,13 @@ def test_an_algorithm_is_validated_by_a_short_run_and_the_outcome_kept(studio, n
     for dataset in ("ok", "bad"):
         started = api.post(
             f"{p}/algorithms/probe/versions/1/validate",
-            json={"dataset": {"name": dataset}, "steps": 3},
+            json={"dataset": {"name": dataset}, "steps": 3, "sample": 7},
         )
         assert started.status_code == 202, started.text
+        header_and_seven = b"".join(bodies[dataset].splitlines(keepends=True)[:8])
+        assert started.json()["sample"] == {
+            "unit": "rows", "count": 7, "size": len(header_and_seven), "complete": False,
+        }  # fmt: skip
         live = f"ws://127.0.0.1:{studio.port}{started.json()['live']}?after=0"
         try:
             asyncio.run(follow(live, finished, limit=240))
@@ -296,6 +304,7 @@ def test_an_algorithm_is_validated_by_a_short_run_and_the_outcome_kept(studio, n
         )
     good, bad = outcomes["ok"], outcomes["bad"]
     assert good["ok"] and "step 2 of 3" in good["log"] and "step 3" not in good["log"]
+    assert "rows 7 of a sample of 7" in good["log"], good["log"]
     assert not bad["ok"] and "the dataset asks to fail" in bad["log"], bad
     bad_steps = api.post(
         f"{p}/algorithms/probe/versions/1/validate",
