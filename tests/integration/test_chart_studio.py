@@ -160,7 +160,11 @@ def test_the_charts_studio_serves_its_api_through_its_service(kubeconfig, core, 
     url = f"http://{service.spec.cluster_ip}:{service.spec.ports[0].port}/api/v1"
     auth = {"Authorization": f"Bearer {release['token']}"}
     with httpx.Client(base_url=url, timeout=60) as http:
-        health = http.get("/health")
+        # Ready is the kubelet's probe of the pod; the Service answers once kube-proxy has
+        # its endpoint (refused until then)
+        health = wait_for(
+            lambda: http.get("/health"), timeout=60, what="the Service answering (kube-proxy)"
+        )
         assert (health.status_code, health.json()) == (200, {"database": "ok", "store": "ok"})
         assert http.get("/projects").status_code == 401, "the chart's default is token auth"
 
