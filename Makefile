@@ -5,9 +5,9 @@ PY := $(VENV)/bin/python
 CACHE ?= $(HOME)/.cache/troupe
 KUBECONFIG_PATH ?= $(CACHE)/kubeconfig
 PYTEST_ARGS ?=
-# Training images for the real node (hack/images): `make test` needs these, `make
-# test-examples` every one.
-IMAGES ?= base pytorch mpi xgboost operator
+# Images for the real node (hack/images): `make test` needs these, `make test-examples` every
+# training one; studio (the service and its pages, on pytorch) needs `make web` first.
+IMAGES ?= base pytorch mpi xgboost operator studio
 ALL_IMAGES := base pytorch mpi xgboost jax tensorflow paddle operator
 CI_EXAMPLES ?= generic,pytorch,mpi,xgboost
 NODE_SOCK ?= /run/troupe-node/$(or $(TROUPE_CLUSTER),troupe)/containerd.sock
@@ -33,7 +33,7 @@ binaries: ## build (or reuse) etcd, kube-*, kwok, kwokctl and helm in $(CACHE)
 cluster: ## start (or reuse) the local cluster and its real node; kubeconfig at $(KUBECONFIG_PATH)
 	bash hack/cluster.sh up
 
-images: cluster ## build (or reuse) the training images and load them into the real node
+images: cluster $(if $(filter studio,$(IMAGES)),web) ## build (or reuse) the images and load them into the real node
 	@if [ -S $(NODE_SOCK) ]; then bash hack/build-images.sh --import $(NODE_SOCK) $(IMAGES); \
 	else echo "no real node (it needs root): images not built"; fi
 

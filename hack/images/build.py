@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import oci, pylayer, rootfs
-from .catalog import ENV, SOURCES, Image
+from .catalog import COMMANDS, ENV, IMAGES, REPO, SOURCES, Image
 
 HERE = Path(__file__).parent
 CACHE = Path(os.environ.get("TROUPE_IMAGE_CACHE", Path.home() / ".cache/troupe/images"))
@@ -101,7 +101,12 @@ def pip_layers(image: Image) -> list[oci.Blob]:
         lines = image.requirement_file.read_text().splitlines() + list(image.extra)
         requirements.write_text("\n".join(lines) + "\n")
     pylayer.download(requirements)
-    pins = pylayer.resolve(requirements)
+    inherited = set(parent_pins(image))
+    pins = [pin for pin in pylayer.resolve(requirements) if pin not in inherited]
+    held = {pin.partition("==")[0] for pin in inherited}
+    if clash := [pin for pin in pins if pin.partition("==")[0] in held]:
+        # two versions of one distribution in the same dist-packages: pin it as the parent does
+        raise SystemExit(f"{image.ref}: {', '.join(clash)}: the {image.parent} image has another")
     groups = []
     if image.split:
         lower = [pin for pin in pins if pin.startswith(image.split)]
@@ -115,23 +120,42 @@ def pip_layers(image: Image) -> list[oci.Blob]:
     ]
 
 
+def parent_pins(image: Image) -> list[str]:
+    """What the parents' library layers install (`name==version`), nearest parent first."""
+    if not image.parent:
+        return []
+    parent = IMAGES[image.parent]
+    own = pylayer.resolve(parent.requirement_file) if parent.requirements else []
+    return own + parent_pins(parent)
+
+
 def _tree_text(root: Path) -> str:
-    """Every .py file under root, with its path: what a source layer is made of."""
-    files = sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
-    return "".join(f"{p.relative_to(root)}\0{p.read_text()}\0" for p in files)
+    """Every file under root (bytecode caches aside), with its path: what a source layer is
+    made of; Studio's package holds its built pages and migration template besides Python."""
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return "".join(
+        f"{p.relative_to(root)}\0{hashlib.sha256(p.read_bytes()).hexdigest()}\0" for p in files
+    )
+
+
+def _pages_built(image: Image) -> None:
+    pages = SOURCES["troupe_studio"] / "static/index.html"
+    if "troupe_studio" in image.source and not pages.exists():
+        raise SystemExit(f"{image.ref}: no {pages.relative_to(REPO)}: run `make web` first")
 
 
 def source_layer(image: Image) -> oci.Blob:
-    """Troupe's own packages, copied as they are in the repo, and its two commands."""
+    """Troupe's own packages, copied as they are in the repo, and their commands."""
 
     def make(root: Path) -> None:
-        for package, directory in SOURCES.items():
+        for package in image.source:
             skip = shutil.ignore_patterns("__pycache__")
-            shutil.copytree(directory, root / pylayer.DIST / package, ignore=skip)
+            shutil.copytree(SOURCES[package], root / pylayer.DIST / package, ignore=skip)
         bin_dir = root / "usr/local/bin"
         bin_dir.mkdir(parents=True)
-        commands = {"troupe": "troupe.cli.main", "troupe-operator": "troupe.__main__"}
-        for command, module in commands.items():
+        for command, module in COMMANDS.items():
+            if module.partition(".")[0] not in image.source:
+                continue
             script = bin_dir / command
             script.write_text(
                 f"#!{pylayer.IMAGE_PYTHON}\nimport sys\nfrom {module} import main\n"
@@ -140,15 +164,33 @@ def source_layer(image: Image) -> oci.Blob:
             script.chmod(0o755)
         pylayer.compile_tree(root)
 
-    key = _key(_source("oci", "pylayer"), *(_tree_text(d) for d in SOURCES.values()))
+    _pages_built(image)
+    key = _key(_source("oci", "pylayer"), *(_tree_text(SOURCES[p]) for p in image.source))
     return layer(f"{image.name}-source", key, make)
 
 
 def image_key(image: Image) -> str:
     sources = _source(*sorted(p.stem for p in HERE.glob("*.py")))
     requirements = image.requirement_file.read_text() if image.requirements else ""
-    own = "".join(_tree_text(d) for d in SOURCES.values()) if image.source else ""
-    return _key(sources, repr(image), requirements, rootfs.recipe(image.apt), own)
+    own = "".join(_tree_text(SOURCES[p]) for p in image.source)
+    parent = image_key(IMAGES[image.parent]) if image.parent else ""
+    return _key(sources, repr(image), requirements, rootfs.recipe(image.apt), own, parent)
+
+
+def image_layers(image: Image) -> list[oci.Blob]:
+    """The parent's layers (or the base), then this image's own."""
+    layers = image_layers(IMAGES[image.parent]) if image.parent else [base_layer()]
+    if image.apt:
+        layers.append(apt_layer(image, layers[0]))
+    if image.requirements:
+        layers += pip_layers(image)
+    if image.source:
+        layers.append(source_layer(image))
+    return layers
+
+
+def image_env(image: Image) -> tuple[str, ...]:
+    return (image_env(IMAGES[image.parent]) if image.parent else ENV) + image.env
 
 
 def build(image: Image) -> Path:
@@ -158,15 +200,10 @@ def build(image: Image) -> Path:
     if archive.exists():
         print(f"{image.ref:<38} {0:>6}s {_mb(archive.stat().st_size):>7} MB  cached")
         return archive
+    _pages_built(image)
     print(f"{image.ref}: building")
-    layers = [base_layer()]
-    if image.apt:
-        layers.append(apt_layer(image, layers[0]))
-    if image.requirements:
-        layers += pip_layers(image)
-    if image.source:
-        layers.append(source_layer(image))
-    config = oci.Config(env=ENV + image.env, cmd=image.cmd)
+    layers = image_layers(image)
+    config = oci.Config(env=image_env(image), cmd=image.cmd)
     partial = archive.with_suffix(".partial")
     with open(partial, "wb") as out:
         oci.write_image(out, image.ref, layers, config)

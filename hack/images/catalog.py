@@ -8,8 +8,18 @@ from .pylayer import canonical
 REPO = Path(__file__).resolve().parents[2]
 REQUIREMENTS = REPO / "tests/contract/requirements"
 OWN_REQUIREMENTS = Path(__file__).resolve().parent / "requirements"  # images of Troupe itself
-# The project's packages, as the operator image installs them (package -> source directory)
-SOURCES = {"troupe": REPO / "operator/troupe", "troupe_frameworks": REPO / "frameworks"}
+# The project's packages, as its own images install them (package -> source directory)
+SOURCES = {
+    "troupe": REPO / "operator/troupe",
+    "troupe_frameworks": REPO / "frameworks",
+    "troupe_studio": REPO / "studio/troupe_studio",
+}
+# Their commands (command -> module with a main()); an image gets those of its packages
+COMMANDS = {
+    "troupe": "troupe.cli.main",
+    "troupe-operator": "troupe.__main__",
+    "troupe-studio": "troupe_studio.__main__",
+}
 REGISTRY = "localhost/troupe"
 ENV = (
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -20,7 +30,8 @@ ENV = (
 
 @dataclass(frozen=True)
 class Image:
-    """One image: the base, plus Debian packages `apt`, plus the wheels of `requirements`.
+    """One image: the base (or the layers of image `parent`), plus Debian packages `apt`, plus
+    the wheels of `requirements` (less those the parent has at the same version).
 
     `library` is the pinned distribution whose version is the tag; `extra` are requirements its
     wheel forgot, which a venv happens to have (setuptools). Distributions whose names
@@ -35,8 +46,9 @@ class Image:
     split: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
     env: tuple[str, ...] = ()
-    source: bool = False  # Troupe's own packages on top (the operator image), tag: its version
+    source: tuple[str, ...] = ()  # Troupe's own packages on top (SOURCES), tag: its version
     cmd: tuple[str, ...] = ("python3",)
+    parent: str = ""
 
     @property
     def requirement_file(self) -> Path:
@@ -78,7 +90,25 @@ IMAGES = {
             env=("OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"),
         ),
         # the operator and its CLI; the artifact containers of a job's pods run it
-        Image("operator", "operator", "kopf", source=True, cmd=("troupe-operator",)),
+        Image(
+            "operator",
+            "operator",
+            "kopf",
+            source=("troupe", "troupe_frameworks"),
+            cmd=("troupe-operator",),
+        ),
+        # Troupe Studio's service and its built pages, on pytorch: it builds models with torch
+        # (in a subprocess of this interpreter); HOME for the caches torch writes, as the
+        # chart's pod has a read-only root and a writable /tmp
+        Image(
+            "studio",
+            "studio",
+            "fastapi",
+            source=("troupe", "troupe_frameworks", "troupe_studio"),
+            cmd=("troupe-studio",),
+            parent="pytorch",
+            env=("HOME=/tmp",),
+        ),
     )
 }
 

@@ -23,6 +23,7 @@ from .db import Artifact, Version, in_use
 from .store import Store
 
 PREFIX = "artifacts/"
+SAMPLES = "samples/"  # validation runs' dataset samples, under their version's own path
 RETRIES = 20
 
 
@@ -76,6 +77,22 @@ class Spool:
 
 def object_key(project: str, kind: str, name: str, filename: str) -> str:
     return f"{PREFIX}{project}/{kind}/{name}/{uuid.uuid4().hex}/{filename}"
+
+
+def sample_key(key: str, records: int) -> str:
+    """Where the sample of `records` rows or files of the version stored at `key` goes."""
+    head, _, filename = key.removeprefix(PREFIX).rpartition("/")
+    return f"{SAMPLES}{head}/{records}/{filename}"
+
+
+def _delete_objects(store: Store, keys: list[str]) -> None:
+    """Versions' objects, and any samples made of them."""
+    for key in keys:
+        store.delete(key)
+        for sample, _ in list(
+            store.listing(f"{SAMPLES}{key.removeprefix(PREFIX).rpartition('/')[0]}/")
+        ):
+            store.delete(sample)
 
 
 def _named(project: str, kind: str, name: str):
@@ -176,8 +193,7 @@ def delete_artifact(sessions, store: Store, project: str, kind: str, name: str) 
         keys = [v.key for v in art.versions]
         s.delete(art)
         s.commit()
-    for key in keys:
-        store.delete(key)
+    _delete_objects(store, keys)
 
 
 def delete_version(sessions, store: Store, project: str, kind: str, name: str, number: int) -> None:
@@ -190,7 +206,7 @@ def delete_version(sessions, store: Store, project: str, kind: str, name: str, n
         key = v.key
         s.delete(v)
         s.commit()
-    store.delete(key)
+    _delete_objects(store, [key])
 
 
 def sweep(sessions, store: Store, grace_s: float) -> list[str]:

@@ -210,12 +210,24 @@ class Studio:
         return self._json("POST", self._p("models", name, "versions", version, "validate"))
 
     def validate_algorithm(
-        self, name: str, version: int, dataset: dict, steps: int | None = None
+        self,
+        name: str,
+        version: int,
+        dataset: dict,
+        steps: int | None = None,
+        sample: int | None = None,
     ) -> dict:
-        body = {"dataset": dataset, **({"steps": steps} if steps is not None else {})}
+        """A short run on the dataset's first `sample` rows or files (`run`, `live`,
+        `sample`); the outcome lands in `validation("algorithms", name, version)`."""
+        given = {"steps": steps, "sample": sample}
+        body = {"dataset": dataset, **{k: v for k, v in given.items() if v is not None}}
         return self._json(
             "POST", self._p("algorithms", name, "versions", version, "validate"), json=body
         )
+
+    def validation(self, kind: str, name: str, version: int) -> dict:
+        """The last validation stored with a model or algorithm version (404 before one)."""
+        return self._json("GET", self._p(kind, name, "versions", version, "validation"))
 
     # -- tasks and runs ---------------------------------------------------------------------
 
@@ -303,7 +315,8 @@ class Studio:
             except InvalidStatus as exc:  # 401/403/404 are answers, not outages
                 code = exc.response.status_code
                 if code < 500:
-                    raise StudioError(code, exc.response.body.decode(errors="replace")) from exc
+                    live = self._p("runs", run, "live")
+                    raise StudioError(code, _detail(exc.response.body), "GET", live) from exc
                 lost_since = lost_since or time.monotonic()
             except (ConnectionClosed, OSError):
                 lost_since = lost_since or time.monotonic()
@@ -355,6 +368,15 @@ class Studio:
             raise
         partial.replace(dest)  # a cut-off download never looks complete
         return dest
+
+
+def _detail(body: bytes | None):
+    """The `detail` of a JSON refusal, else the body as text."""
+    text = (body or b"").decode(errors="replace")
+    try:
+        return json.loads(text)["detail"]
+    except (ValueError, KeyError, TypeError):
+        return text
 
 
 def final(message: dict) -> bool:

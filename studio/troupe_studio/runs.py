@@ -8,14 +8,19 @@ job exists, and from the history the watcher kept once it is gone.
 
 from __future__ import annotations
 
+import hashlib
+import io
+from dataclasses import dataclass
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import catalog, kube, tasks
+from . import catalog, kinds, kube, tasks
 from .db import Run, RunEntry, Task
-from .domain import render, run_state
+from .domain import render, run_state, samples
 from .history import History
 from .settings import Settings
+from .store import ObjectReader, Store
 
 SECRET = "troupe-studio-store"  # the store's credentials in each project, for the pods
 RETRIES = 20
@@ -99,25 +104,62 @@ def start(sessions, history: History, api, settings: Settings, project: str, nam
 VALIDATES = "studio.troupe.dev/validates"  # annotation: the version id a validation run checks
 
 
+@dataclass(frozen=True)
+class DatasetSample:
+    """What a validation run gets in place of its dataset version (key and sha256, as a
+    version has them), and how much of it: `unit` rows or files, `count` of them."""
+
+    key: str
+    sha256: str
+    unit: str
+    count: int
+    size: int
+    complete: bool
+
+
+def dataset_sample(store: Store, version, records: int) -> DatasetSample | None:
+    """The first `records` rows or files of a dataset version, stored beside it (same bytes
+    for the same version and size, so a rerun overwrites it with itself); None for a format
+    that is not sampled (the run gets the whole version)."""
+    fmt = kinds.DATASET_FORMATS[kinds.extension(version.filename, "datasets")]
+    if samples.sample_unit(fmt) is None:
+        return None
+    with ObjectReader(store, version.key) as source:
+        sample = samples.sample_dataset(io.BufferedReader(source, 1 << 20), fmt, records)
+    key = catalog.sample_key(version.key, records)
+    store.put(key, io.BytesIO(sample.data), len(sample.data))
+    digest = hashlib.sha256(sample.data).hexdigest()
+    return DatasetSample(key, digest, sample.unit, sample.count, len(sample.data), sample.complete)
+
+
 def start_validation(
     sessions,
     history: History,
     api,
+    store: Store,
     settings: Settings,
     project: str,
     name: str,
     number: int,
     dataset: dict,
     steps: int,
-) -> Run:
-    """A short run of an algorithm version on a dataset: its framework's image and first
-    role, TROUPE_MAX_STEPS=steps for the code to honour; the outcome is stored with the
+    records: int = samples.DEFAULT_RECORDS,
+) -> tuple[Run, DatasetSample | None]:
+    """A short run of an algorithm version on a sample of a dataset (its first `records`
+    rows or files): its framework's image and first role, TROUPE_MAX_STEPS=steps for the
+    code to honour, TROUPE_SAMPLE_SIZE=how many it got; the outcome is stored with the
     version when the run ends (watcher)."""
+    with sessions() as s:
+        catalog.version(s, project, "algorithms", name, number)  # a 404 before any sampling
+        _, picked = tasks.resolve(s, project, {"dataset": dataset})
+    sample = dataset_sample(store, picked["dataset"], records)
+    env = {"TROUPE_MAX_STEPS": str(steps)}
+    if sample is not None:
+        env["TROUPE_SAMPLE_SIZE"] = str(sample.count)
     for _ in range(RETRIES):
         with sessions() as s:
             algo = catalog.version(s, project, "algorithms", name, number)
-            _, versions = tasks.resolve(s, project, {"dataset": dataset})
-            versions["algorithm"] = algo
+            versions = {"algorithm": algo, "dataset": sample or picked["dataset"]}
             framework = algo.meta.get("framework", "generic")
             check = f"check-{name}-v{number}"
             count = s.query(Run).filter(Run.project == project, Run.task_name == check).count()
@@ -126,7 +168,7 @@ def start_validation(
                 project=project, name=check, spec={"framework": framework, "roles": [role]}
             )
             job = manifest(probe, count + 1, versions, settings, kind="validation")
-            job = render.with_env(job, {"TROUPE_MAX_STEPS": str(steps)})
+            job = render.with_env(job, env)
             job = render.without_restarts(job)
             job["metadata"].setdefault("annotations", {})[VALIDATES] = str(algo.id)
             run = _new_run(project, None, check, count + 1, job)
@@ -138,7 +180,7 @@ def start_validation(
                 continue
             _launch(s, api, settings, run)
         history.record(run.id, [("phase", {"phase": "Pending", "message": "validation created"})])
-        return run
+        return run, sample
     raise catalog.Conflict(f"algorithm {name!r}: too many concurrent validations, try again")
 
 

@@ -8,6 +8,7 @@ memory at a time); downloads stream in chunks from an offset, for HTTP Range.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -124,3 +125,51 @@ class Store:
 
     def ping(self) -> None:
         self._call("bucket check", self.s3.bucket_exists, self.bucket)
+
+
+class ObjectReader(io.RawIOBase):
+    """An object as a seekable file: one streaming download from the current offset, a new
+    one after a seek (zip reads its directory at the end, then its first members)."""
+
+    def __init__(self, store: Store, key: str):
+        self.store, self.key, self.length = store, key, store.size(key)
+        self.pos, self._chunks, self._left = 0, None, memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
+        if base + offset != self.pos:
+            self._drop()
+            self.pos = max(0, base + offset)
+        return self.pos
+
+    def readinto(self, b) -> int:
+        if self.pos >= self.length:
+            return 0
+        if not self._left:
+            if self._chunks is None:
+                self._chunks = self.store.read(self.key, offset=self.pos)
+            self._left = memoryview(next(self._chunks, b""))
+            if not self._left:
+                return 0
+        n = min(len(b), len(self._left))
+        b[:n] = self._left[:n]
+        self._left, self.pos = self._left[n:], self.pos + n
+        return n
+
+    def _drop(self) -> None:
+        if self._chunks is not None:
+            self._chunks.close()
+        self._chunks, self._left = None, memoryview(b"")
+
+    def close(self) -> None:
+        self._drop()
+        super().close()

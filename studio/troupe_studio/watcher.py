@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import math
 import threading
+import time
 
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from .history import History
 log = logging.getLogger("troupe_studio.watcher")
 JOB_LABEL = "troupe.dev/job-name"
 WATCH_S = 60
+LOG_DRAIN_S = 20.0  # how long a validation outcome waits for its pods' last log lines
 
 
 def _now() -> dt.datetime:
@@ -46,6 +48,7 @@ class Watcher:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.followers: dict[tuple[str, str], threading.Thread] = {}
+        self.follower_runs: dict[tuple[str, str], int] = {}  # (namespace, pod) -> run id
         self.follow_lock = threading.Lock()
         self.pod_runs: dict[tuple[str, str], int] = {}
         self.seen_events: set[str] = set()
@@ -139,10 +142,24 @@ class Watcher:
         if changed:
             self.history.record(run_id, [("phase", {"phase": phase, "message": message})])
             if phase in run_state.TERMINAL and validates:
-                self._store_validation(run_id, int(validates), phase)
+                threading.Thread(
+                    target=self._store_validation,
+                    args=(run_id, int(validates), phase),
+                    name=f"validation-{run_id}",
+                    daemon=True,
+                ).start()
 
     def _store_validation(self, run_id: int, version_id: int, phase: str) -> None:
-        """A validation run ended: {ok, phase, log (its last lines)} with the version."""
+        """A validation run ended: {ok, phase, log (its last lines)} with the version, once
+        its pods' log followers have read their logs to the end (the job's phase can come
+        before a failing pod's last lines, which say why), or after LOG_DRAIN_S."""
+        with self.follow_lock:
+            followers = [
+                t for key, t in self.followers.items() if self.follower_runs.get(key) == run_id
+            ]
+        deadline = time.monotonic() + LOG_DRAIN_S
+        for t in followers:
+            t.join(max(0.0, deadline - time.monotonic()))
         lines = [e["line"] for e in self.history.stored(run_id, types=("log",), limit=100_000)]
         result = {"ok": phase == "Succeeded", "phase": phase, "log": "\n".join(lines[-200:])}
         with self.sessions() as s:
@@ -216,6 +233,7 @@ class Watcher:
                 daemon=True,
             )
             self.followers[(ns, pod)] = t
+            self.follower_runs[(ns, pod)] = run_id
             t.start()
 
     def _last_stamp(self, run_id: int, pod: str) -> str:

@@ -42,12 +42,16 @@ import torch
 from sdk import log_metric
 
 rows = list(csv.reader(open(os.environ["TROUPE_INPUT_DATASET"])))[1:]
+print(f"rows {len(rows)}", flush=True)
+hp = {"lr": 0.02, "pause": 0}
+hp.update((k[10:].lower(), v) for k, v in os.environ.items() if k.startswith("TROUPE_HP_"))
+steps = int(os.environ.get("TROUPE_MAX_STEPS") or hp["steps"])  # a validation run's limit
 x = torch.tensor([[float(r[0])] for r in rows])
 y = torch.tensor([[float(r[1])] for r in rows])
 torch.manual_seed(0)
 model = torch.nn.Linear(1, 1)
-opt = torch.optim.SGD(model.parameters(), lr=float(os.environ["TROUPE_HP_LR"]))
-for step in range(int(os.environ["TROUPE_HP_STEPS"])):
+opt = torch.optim.SGD(model.parameters(), lr=float(hp["lr"]))
+for step in range(steps):
     for _ in range(100):
         opt.zero_grad()
         loss = torch.nn.functional.mse_loss(model(x), y)
@@ -55,7 +59,7 @@ for step in range(int(os.environ["TROUPE_HP_STEPS"])):
         opt.step()
     log_metric(step=step, loss=loss.item())
     print(f"PROBE {time.time():.6f}", flush=True)
-    time.sleep(float(os.environ["TROUPE_HP_PAUSE"]))
+    time.sleep(float(hp["pause"]))
 out = os.path.join(os.environ["TROUPE_OUTPUT_DIR"], "model.pt")
 torch.save(model.state_dict(), out)
 print("saved", out, flush=True)
@@ -253,14 +257,18 @@ import os
 steps = int(os.environ["TROUPE_MAX_STEPS"])
 for step in range(steps):
     print(f"step {step} of {steps}", flush=True)
-if "FAIL" in open(os.environ["TROUPE_INPUT_DATASET"]).read():
+text = open(os.environ["TROUPE_INPUT_DATASET"]).read()
+print(f"rows {text.count(chr(10)) - 1} of a sample of {os.environ['TROUPE_SAMPLE_SIZE']}")
+if "FAIL" in text:
     raise SystemExit("the dataset asks to fail")
 """
 
 
 def test_an_algorithm_is_validated_by_a_short_run_and_the_outcome_kept(studio, namespace):
     api, p = studio.root, f"/projects/{namespace}"
-    for name, body in (("ok", b"a,b\n1,2\n"), ("bad", b"a,b\nFAIL,2\n")):
+    rows = b"".join(b"%d,%d\n" % (i, i) for i in range(500))
+    bodies = {"ok": b"a,b\n" + rows, "bad": b"a,b\nFAIL,2\n" + rows}
+    for name, body in bodies.items():
         r = api.post(f"{p}/datasets/{name}/versions", params={"filename": "d.csv"}, content=body)
         assert r.status_code == 201, r.text
     r = api.post(
@@ -275,9 +283,13 @@ def test_an_algorithm_is_validated_by_a_short_run_and_the_outcome_kept(studio, n
     for dataset in ("ok", "bad"):
         started = api.post(
             f"{p}/algorithms/probe/versions/1/validate",
-            json={"dataset": {"name": dataset}, "steps": 3},
+            json={"dataset": {"name": dataset}, "steps": 3, "sample": 7},
         )
         assert started.status_code == 202, started.text
+        header_and_seven = b"".join(bodies[dataset].splitlines(keepends=True)[:8])
+        assert started.json()["sample"] == {
+            "unit": "rows", "count": 7, "size": len(header_and_seven), "complete": False,
+        }  # fmt: skip
         live = f"ws://127.0.0.1:{studio.port}{started.json()['live']}?after=0"
         try:
             asyncio.run(follow(live, finished, limit=240))
@@ -296,6 +308,7 @@ def test_an_algorithm_is_validated_by_a_short_run_and_the_outcome_kept(studio, n
         )
     good, bad = outcomes["ok"], outcomes["bad"]
     assert good["ok"] and "step 2 of 3" in good["log"] and "step 3" not in good["log"]
+    assert "rows 7 of a sample of 7" in good["log"], good["log"]
     assert not bad["ok"] and "the dataset asks to fail" in bad["log"], bad
     bad_steps = api.post(
         f"{p}/algorithms/probe/versions/1/validate",
@@ -305,3 +318,76 @@ def test_an_algorithm_is_validated_by_a_short_run_and_the_outcome_kept(studio, n
         "body",
         "steps",
     ]
+
+
+def test_the_sdk_and_the_cli_validate_follow_and_download(studio, namespace, tmp_path):
+    """The same code through troupe_studio.client and `troupe studio`, as a user drives it: a
+    validation on a sample (followed live), a run followed by the CLI until it ends, its
+    results downloaded by both."""
+    from troupe_studio.client import Studio
+
+    sdk = Studio(f"http://127.0.0.1:{studio.port}", project=namespace)
+    (tmp_path / "line.csv").write_text(
+        "x,y\n" + "".join(f"{i / 100},{2 * i / 100 + 1}\n" for i in range(300))
+    )
+    (tmp_path / "fit.zip").write_bytes(package())
+    assert sdk.upload_dataset("line", tmp_path / "line.csv")["metadata"]["rows"] == 300
+    assert sdk.upload_algorithm("fit", tmp_path / "fit.zip", framework="pytorch")["number"] == 1
+
+    check = sdk.validate_algorithm("fit", 1, {"name": "line"}, steps=3, sample=20)
+    assert check["sample"]["unit"] == "rows" and check["sample"]["count"] == 20, check
+    seen = list(sdk.follow(check["run"]["name"]))
+    assert [m["seq"] for m in seen] == list(range(1, len(seen) + 1))
+    assert seen[-1]["type"] == "phase" and seen[-1]["phase"] == "Succeeded", seen[-5:]
+    assert [m["step"] for m in seen if m["type"] == "metric"] == [0, 1, 2]
+    outcome = wait_for(
+        lambda: (v := sdk.validation("algorithms", "fit", 1))["phase"] == "Succeeded" and v,
+        timeout=30,
+        what="the validation stored",
+    )
+    assert outcome["ok"] and "rows 20" in outcome["log"], outcome
+
+    sdk.create_task({
+        "name": "line", "framework": "pytorch",
+        "roles": [{"name": "master", "cpu": "500m", "memory": "1Gi"}],
+        "hyperparameters": {"steps": 5},
+        "references": {"dataset": {"name": "line"}, "algorithm": {"name": "fit"}},
+    })  # fmt: skip
+    name = sdk.start_run("line")["name"]
+    cli = [str(REPO / ".venv/bin/troupe"), "studio", "--url", sdk.url, "--project", namespace]
+    followed = subprocess.run([*cli, "follow", name], capture_output=True, text=True, timeout=300)
+    assert followed.returncode == 0, followed.stderr + followed.stdout[-3000:]
+    lines = followed.stdout.splitlines()
+    assert lines[-1].startswith("phase Succeeded"), lines[-10:]
+    assert [ln.split(": ")[1] for ln in lines if " step " in ln][-1].startswith("loss="), lines
+    assert f"{name}-master-0 | rows 300" in lines, lines
+    # the same messages again from seq 3 on, as JSON, by the SDK
+    again = [m["seq"] for m in sdk.follow(name, after=3)]
+    assert again[0] == 4 and len(again) == len(lines) - 3
+
+    model = f"{name}-master-0/model.pt"
+    wait_for(
+        lambda: model in {f["path"] for f in sdk.results(name)}, timeout=60, what="the results"
+    )
+    got = subprocess.run(
+        [*cli, "download", name, model, "-o", str(tmp_path)], capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert got.returncode == 0 and got.stdout.strip() == str(tmp_path / "model.pt"), got.stderr
+    sdk_copy = sdk.download(name, model, tmp_path / "sdk-model.pt")
+    assert sdk_copy.read_bytes() == (tmp_path / "model.pt").read_bytes()
+    whole = subprocess.run(
+        [*cli, "download", name, "-o", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert whole.returncode == 0, whole.stderr
+    with tarfile.open(tmp_path / f"{name}.tar") as archive:
+        assert archive.extractfile(f"{name}/{model}").read() == sdk_copy.read_bytes()
+    assert (
+        sdk.download_all(name, tmp_path / "sdk.tar").stat().st_size
+        == (tmp_path / f"{name}.tar").stat().st_size
+    )
+    assert not list(tmp_path.glob("*.part"))
+
+    missing = subprocess.run([*cli, "follow", "no-such-run"], capture_output=True, text=True)
+    assert missing.returncode == 1, missing.stderr
+    assert "404 no run named 'no-such-run'" in missing.stderr, missing.stderr

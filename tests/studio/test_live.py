@@ -64,14 +64,21 @@ def test_a_late_viewer_gets_the_history_then_live_and_a_reconnect_loses_nothing(
     assert [e["line"] for e in got] == [f"line {i}" for i in range(8, 52)]
 
 
-def test_an_unknown_run_or_bad_name_closes_the_socket_with_a_reason(service):
+def test_an_unknown_run_or_bad_name_is_refused_with_its_status_and_reason(service):
     import pytest
-    from websockets.exceptions import ConnectionClosed, InvalidStatus
+    from websockets.exceptions import InvalidStatus
 
-    for url in (live_url(service, run="nope"), live_url(service, run="Bad_Name")):
-        with pytest.raises((ConnectionClosed, InvalidStatus)):
-            with connect_sync(url) as ws:
-                ws.recv(timeout=10)
+    from troupe_studio.client import Studio, StudioError
+
+    for run, status, words in (("nope", 404, "no run named 'nope'"), ("Bad_Name", 422, "run")):
+        with pytest.raises(InvalidStatus) as refused:
+            with connect_sync(live_url(service, run=run)):
+                pass
+        assert refused.value.response.status_code == status
+        assert words in json.loads(refused.value.response.body)["detail"]
+        with pytest.raises(StudioError) as sdk:
+            next(Studio(service.url, project="default").follow(run))
+        assert sdk.value.status == status and words in str(sdk.value), sdk.value
 
 
 def test_two_hundred_viewers_of_one_run_each_get_every_entry_in_order(service):

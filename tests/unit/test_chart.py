@@ -413,6 +413,26 @@ def test_studio_with_its_own_postgresql():
     assert not [d for d in render(*STUDIO_EXTERNAL_DB) if d["kind"] == "StatefulSet"]
 
 
+def test_studio_with_sqlite_on_its_data_volume():
+    docs = render(*STUDIO, "studio.sqlite.enabled=true")
+    env = {e["name"]: e for e in studio_container(docs)["env"]}
+    assert env["TROUPE_STUDIO_DATABASE_URL"] == {
+        "name": "TROUPE_STUDIO_DATABASE_URL",
+        "value": "sqlite:////data/studio.db",
+    }
+    mounts = {m["mountPath"] for m in studio_container(docs)["volumeMounts"]}
+    assert "/data" in mounts and "POSTGRES_PASSWORD" not in env
+    assert not [d for d in docs if d["kind"] == "StatefulSet"]
+
+
+def test_studio_extra_env_comes_after_the_charts_own():
+    docs = render(*STUDIO_EXTERNAL_DB, "studio.extraEnv[0].name=TROUPE_STUDIO_STORE_ENV",
+                  "studio.extraEnv[0].value=/etc/store.env")  # fmt: skip
+    env = studio_container(docs)["env"]
+    assert env[-1] == {"name": "TROUPE_STUDIO_STORE_ENV", "value": "/etc/store.env"}
+    assert "TROUPE_STUDIO_DATABASE_URL" in [e["name"] for e in env[:-1]]
+
+
 @pytest.mark.parametrize(
     "values, message",
     [

@@ -132,3 +132,22 @@ def test_a_layer_given_twice_is_stored_once(tree: Path, tmp_path: Path) -> None:
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     assert names.count("blobs/sha256/" + layer.digest.removeprefix("sha256:")) == 1
+
+
+def test_an_import_copy_leaves_out_only_the_layers_containerd_has(tree: Path, tmp_path: Path):
+    from hack.images import containerd
+
+    lower = _layer(tree, tmp_path, "lower.tar")
+    (tree / "etc/more").write_text("y=2\n")
+    upper = _layer(tree, tmp_path, "upper.tar")
+    archive, digest = _image(tmp_path, [lower, upper])
+    thin = tmp_path / "thin.tar"
+    assert not containerd._without_layers(archive, {"sha256:" + "0" * 64}, thin)
+    assert not thin.exists()
+    assert containerd._without_layers(archive, {lower.digest, digest}, thin)
+    with tarfile.open(archive) as whole, tarfile.open(thin) as part:
+        left_out = set(whole.getnames()) - set(part.getnames())
+        assert left_out == {containerd._blob_name(lower.digest)}  # the manifest stays
+        blob = containerd._blob_name(upper.digest)
+        assert part.extractfile(blob).read() == upper.path.read_bytes()
+    assert oci.read_index(thin) == oci.read_index(archive)

@@ -23,7 +23,7 @@ from fastapi import (
     WebSocketDisconnect,
 )
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from .. import catalog, names, runs
 from ..domain.run_state import run_roles
@@ -204,8 +204,12 @@ def router() -> APIRouter:
             project, run = names.slug(project, "project"), names.slug(run, "run")
             row = await run_in_threadpool(run_row, websocket, project, run)
         except (names.Invalid, catalog.NotFound) as exc:
-            await websocket.close(code=4404 if isinstance(exc, catalog.NotFound) else 4422,
-                                  reason=str(exc)[:120])  # fmt: skip
+            # refused as HTTP, before the upgrade, so clients see the status and the detail (a
+            # close before accept would reach them as a bare 403)
+            status = 404 if isinstance(exc, catalog.NotFound) else 422
+            await websocket.send_denial_response(
+                JSONResponse({"detail": str(exc)}, status_code=status)
+            )
             return
         await websocket.accept()
         await follow(websocket, websocket.app.state.history, row.id, after)

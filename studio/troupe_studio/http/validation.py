@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import catalog, runs, validation
+from ..domain import samples
 from .artifacts import valid_name, valid_project
 from .auth import Caller, caller
 from .schemas import BODY_ERRORS, ERRORS, Ref, RunBrief
@@ -41,6 +42,21 @@ class AlgorithmCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
     dataset: Ref
     steps: int = Field(default=10, ge=1, le=10_000, description="TROUPE_MAX_STEPS for the code")
+    sample: int | None = Field(
+        default=None,
+        ge=1,
+        le=samples.MAX_RECORDS,
+        description="the run gets the dataset's first `sample` rows (csv, tsv, jsonl, txt) or "
+        f"files (tar, tar.gz, zip), {samples.DEFAULT_RECORDS} if not given; other formats go "
+        "whole; TROUPE_SAMPLE_SIZE says how many",
+    )
+
+
+class SampleOut(BaseModel):
+    unit: str = Field(description="rows or files")
+    count: int = Field(description="how many the sample holds (TROUPE_SAMPLE_SIZE)")
+    size: int = Field(description="bytes")
+    complete: bool = Field(description="the dataset has no more: the sample is all of it")
 
 
 class AlgorithmRun(BaseModel):
@@ -48,6 +64,7 @@ class AlgorithmRun(BaseModel):
 
     run: RunBrief
     live: str
+    sample: SampleOut | None = Field(description="null: the format is not sampled, it goes whole")
 
 
 def router() -> APIRouter:
@@ -89,12 +106,18 @@ def router() -> APIRouter:
         who: Caller = CALLER,
     ):
         st = request.app.state
-        run = await run_in_threadpool(
-            runs.start_validation, st.sessions, st.history, who.api_client, st.settings,
-            project, name, number, body.dataset.model_dump(), body.steps,
+        run, sample = await run_in_threadpool(
+            runs.start_validation, st.sessions, st.history, who.api_client, st.store,
+            st.settings, project, name, number, body.dataset.model_dump(), body.steps,
+            body.sample or samples.DEFAULT_RECORDS,
         )  # fmt: skip
         return AlgorithmRun(
-            run=run_brief(run), live=f"/api/v1/projects/{project}/runs/{run.name}/live"
+            run=run_brief(run),
+            live=f"/api/v1/projects/{project}/runs/{run.name}/live",
+            sample=sample
+            and SampleOut(
+                unit=sample.unit, count=sample.count, size=sample.size, complete=sample.complete
+            ),
         )
 
     for kind, rt in (("models", r), ("algorithms", a)):

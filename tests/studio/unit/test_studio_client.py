@@ -73,6 +73,11 @@ def test_algorithm_upload_sends_its_metadata_as_query_parameters(tmp_path):
     [
         (lambda s: s.whoami(), "GET", "/api/v1/whoami"),
         (lambda s: s.validate_model("net", 2), "POST", f"{P}/models/net/versions/2/validate"),
+        (
+            lambda s: s.validation("algorithms", "fit", 2),
+            "GET",
+            f"{P}/algorithms/fit/versions/2/validation",
+        ),
         (lambda s: s.create_task({"name": "t"}), "POST", f"{P}/tasks"),
         (lambda s: s.update_task("t", {"name": "t"}), "PUT", f"{P}/tasks/t"),
         (lambda s: s.validate_task("t"), "POST", f"{P}/tasks/t/validate"),
@@ -96,8 +101,10 @@ def test_algorithm_validation_sends_the_dataset_and_step_limit():
     rec = Recorder()
     ref = {"name": "iris", "version": 1}
     studio(rec).validate_algorithm("mlp", 3, ref, steps=5)
+    studio(rec).validate_algorithm("mlp", 3, ref, sample=40)
     assert rec.requests[0].url.path == f"{P}/algorithms/mlp/versions/3/validate"
     assert json.loads(rec.bodies[0]) == {"dataset": ref, "steps": 5}
+    assert json.loads(rec.bodies[1]) == {"dataset": ref, "sample": 40}
 
 
 def test_a_refusal_carries_status_and_the_field_it_names():

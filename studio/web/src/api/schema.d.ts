@@ -688,6 +688,11 @@ export interface components {
         AlgorithmCheck: {
             dataset: components["schemas"]["Ref"];
             /**
+             * Sample
+             * @description the run gets the dataset's first `sample` rows (csv, tsv, jsonl, txt) or files (tar, tar.gz, zip), 100 if not given; other formats go whole; TROUPE_SAMPLE_SIZE says how many
+             */
+            sample?: number | null;
+            /**
              * Steps
              * @description TROUPE_MAX_STEPS for the code
              * @default 10
@@ -702,6 +707,8 @@ export interface components {
             /** Live */
             live: string;
             run: components["schemas"]["RunBrief"];
+            /** @description null: the format is not sampled, it goes whole */
+            sample: components["schemas"]["SampleOut"] | null;
         };
         /** ArtifactDetail */
         ArtifactDetail: {
@@ -1042,6 +1049,29 @@ export interface components {
             timings: {
                 [key: string]: string | null;
             };
+        };
+        /** SampleOut */
+        SampleOut: {
+            /**
+             * Complete
+             * @description the dataset has no more: the sample is all of it
+             */
+            complete: boolean;
+            /**
+             * Count
+             * @description how many the sample holds (TROUPE_SAMPLE_SIZE)
+             */
+            count: number;
+            /**
+             * Size
+             * @description bytes
+             */
+            size: number;
+            /**
+             * Unit
+             * @description rows or files
+             */
+            unit: string;
         };
         /**
          * TaskIn
