@@ -27,6 +27,10 @@ CRDS=Logs,ClusterLogs
 # The real node (hack/node.sh): on by default where we are root, which it needs.
 REAL_NODE=${TROUPE_REAL_NODE:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
 SERVICE_CIDR=${TROUPE_SERVICE_CIDR:-198.19.0.0/16}
+# The `kubernetes` Service's ClusterIP, the first of the range: in-cluster clients
+# (KUBERNETES_SERVICE_HOST) verify the API server's certificate against it, so it is a SAN.
+base=${SERVICE_CIDR%/*}
+API_SERVICE_IP=${base%.*}.1
 
 say() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -43,7 +47,21 @@ healthy() {
 current() {
   grep -q -- "--enable-crds=$CRDS" "$WORKDIR/kwok.yaml" 2>/dev/null &&
     grep -q -- "--service-cluster-ip-range=$SERVICE_CIDR" "$WORKDIR/kwok.yaml" &&
-    grep -q -- "--manage-nodes-with-annotation-selector=" "$WORKDIR/kwok.yaml"
+    grep -q -- "--manage-nodes-with-annotation-selector=" "$WORKDIR/kwok.yaml" &&
+    openssl x509 -in "$WORKDIR/pki/admin.crt" -noout -ext subjectAltName 2>/dev/null |
+    grep -q "IP Address:$API_SERVICE_IP\b"
+}
+
+# kwokctl takes extra SANs for the API server's certificate only from a config file.
+cert_config() {
+  local file="$CACHE/kwokctl-$NAME-sans.yaml"
+  cat >"$file" <<SANS
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  kubeApiserverCertSANs: ["$API_SERVICE_IP"]
+SANS
+  echo "$file"
 }
 
 # Nodes with the capacity training jobs ask for; kwok plays their kubelets.
@@ -70,7 +88,10 @@ up() {
   if healthy && current; then
     say "reusing running cluster $NAME"
   else
-    healthy && say "cluster $NAME predates kubectl logs support: recreating it"
+    if healthy; then
+      say "cluster $NAME was made by an older hack/cluster.sh: recreating it"
+      down >/dev/null 2>&1 # the node's kubelet trusts the old CA
+    fi
     "$KWOKCTL" delete cluster --name "$NAME" >/dev/null 2>&1 || true
     say "creating cluster $NAME (kube $KWOK_KUBE_VERSION)"
     mkdir -p "$(dirname "$KUBECONFIG_PATH")"
@@ -84,6 +105,7 @@ up() {
       --kube-scheduler-binary "$BIN/kube-scheduler" \
       --kwok-controller-binary "$BIN/kwok" \
       --enable-crds "$CRDS" \
+      --config "$(cert_config)" \
       --extra-args "kube-apiserver=kubelet-certificate-authority=$WORKDIR/pki/ca.crt" \
       --extra-args "kube-controller-manager=service-cluster-ip-range=$SERVICE_CIDR" \
       --extra-args "kwok-controller=manage-all-nodes=false" \

@@ -79,10 +79,6 @@ def release(kubeconfig, crd_installed, core, tmp_path):
             "nodeSelector": SELECTOR,
             "tolerations": [TOLERATION],
             "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}},
-            # this cluster's API server certificate names kubernetes.default.svc but not the
-            # Service's address (kwokctl signs it before hack/cluster.sh moves the Service
-            # range), so the in-cluster client goes by the name
-            "extraEnv": [{"name": "KUBERNETES_SERVICE_HOST", "value": "kubernetes.default.svc"}],
         },
     }
     (tmp_path / "values.yaml").write_text(yaml.safe_dump(values))
