@@ -1,10 +1,11 @@
 """Upload throughput of Troupe Studio and the service's peak memory while it streams.
 
 Starts a throwaway versitygw and `python -m troupe_studio` (SQLite) in a temp dir, streams a
-generated file (default 1 GiB) to it over HTTP, downloads it back, and prints the figures: MB/s
+generated file (default 1 GiB) to it over HTTP into a project (a namespace of the local
+cluster, which local mode asks who may write there), downloads it back, and prints the figures: MB/s
 each way and the service process's peak RSS (VmHWM), which should stay near its idle size
 because uploads are spooled and sent in parts, never held whole.
-    python bench/studio_upload.py [--size-mb 1024]
+    python bench/studio_upload.py [--size-mb 1024] [--project default]
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ def peak_rss_mb(pid: int) -> float:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size-mb", type=int, default=1024)
-    size = p.parse_args().size_mb * CHUNK
+    p.add_argument("--project", default="default")
+    args = p.parse_args()
+    size = args.size_mb * CHUNK
     gw = (
         os.environ.get("TROUPE_VERSITYGW")
         or glob.glob(os.path.expanduser("~/.cache/troupe/*/bin/versitygw"))[0]
@@ -85,6 +88,7 @@ def main() -> None:
             api = f"http://127.0.0.1:{port}/api/v1"
             wait(f"http://127.0.0.1:{s3_port}/", "versitygw")
             wait(api + "/health", "troupe-studio")
+            api += f"/projects/{args.project}"
             idle = peak_rss_mb(service.pid)
             block = os.urandom(CHUNK)
             expect = hashlib.sha256()
