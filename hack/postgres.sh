@@ -4,6 +4,9 @@
 #   hack/postgres.sh install     apt-get the Debian package (CI; needs root)
 #   hack/postgres.sh up DIR      initdb (once) and start; prints the SQLAlchemy URL
 #   hack/postgres.sh down DIR    stop it (DIR stays; rm it to forget the data)
+# With TROUPE_PG_LISTEN=ADDR:PORT it also listens on that TCP address, for clients elsewhere
+# (a pod on the local cluster's node: the bridge's host side), admitting TROUPE_PG_ALLOW (a
+# CIDR) with a password: TROUPE_PG_PASSWORD becomes the postgres user's (scram-sha-256).
 # initdb refuses to run as root, so as root the server runs as the `postgres` user.
 set -euo pipefail
 
@@ -29,14 +32,29 @@ up() {
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
   fi
+  local listen="''" port=5432
+  if [ -n "${TROUPE_PG_LISTEN:-}" ]; then
+    listen="'${TROUPE_PG_LISTEN%:*}'" port=${TROUPE_PG_LISTEN##*:}
+    local rule="host all all ${TROUPE_PG_ALLOW:?TROUPE_PG_ALLOW (a CIDR)} scram-sha-256"
+    grep -qxF "$rule" "$dir/data/pg_hba.conf" || echo "$rule" >>"$dir/data/pg_hba.conf"
+  fi
   if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses='' -k $dir -c fsync=off" start >/dev/null
+      -o "-c listen_addresses=$listen -p $port -k $dir -c fsync=off" start >/dev/null
   fi
-  "$bin/psql" -h "$dir" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='troupe'" \
-    | grep -q 1 || "$bin/createdb" -h "$dir" -U postgres troupe
-  say "PostgreSQL on the unix socket in $dir"
-  echo "postgresql+psycopg://postgres@/troupe?host=$dir"
+  if [ -n "${TROUPE_PG_LISTEN:-}" ]; then
+    "$bin/psql" -h "$dir" -p "$port" -U postgres -q -v ON_ERROR_STOP=1 -v pw="${TROUPE_PG_PASSWORD:?}" \
+      <<<"SET password_encryption = 'scram-sha-256'; ALTER USER postgres PASSWORD :'pw';"
+  fi
+  "$bin/psql" -h "$dir" -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='troupe'" \
+    | grep -q 1 || "$bin/createdb" -h "$dir" -p "$port" -U postgres troupe
+  if [ -n "${TROUPE_PG_LISTEN:-}" ]; then
+    say "PostgreSQL on the unix socket in $dir and on $TROUPE_PG_LISTEN for $TROUPE_PG_ALLOW"
+    echo "postgresql+psycopg://postgres@/troupe?host=$dir&port=$port"
+  else
+    say "PostgreSQL on the unix socket in $dir"
+    echo "postgresql+psycopg://postgres@/troupe?host=$dir"
+  fi
 }
 
 down() {
