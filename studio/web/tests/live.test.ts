@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { apply, applyAll, chartColumns, emptyRun, LiveFeed, type LiveMessage, type SocketLike, stepTicks } from "../src/lib/live";
+import { apply, applyAll, chartColumns, emptyRun, LiveFeed, type LiveMessage, type Network, settled, type SocketLike, stepTicks } from "../src/lib/live";
 
 const recorded: LiveMessage[] = readFileSync(new URL("./fixtures/live-mnist.jsonl", import.meta.url), "utf8")
   .trim()
@@ -29,7 +29,25 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function harness() {
+class FakeNetwork implements Network {
+  up = true;
+  handlers: { offline: () => void; online: () => void } | null = null;
+  online() {
+    return this.up;
+  }
+  watch(onOffline: () => void, onOnline: () => void) {
+    this.handlers = { offline: onOffline, online: onOnline };
+    return () => {
+      this.handlers = null;
+    };
+  }
+  go(up: boolean) {
+    this.up = up;
+    this.handlers?.[up ? "online" : "offline"]();
+  }
+}
+
+function harness(network?: Network) {
   const sockets: FakeSocket[] = [];
   const timers: (() => void)[] = [];
   const seen: string[] = [];
@@ -46,6 +64,7 @@ function harness() {
       timers.push(f);
       return 0 as unknown as ReturnType<typeof setTimeout>;
     },
+    network,
   );
   return { feed, sockets, timers, seen };
 }
@@ -130,6 +149,48 @@ describe("the live feed", () => {
   });
 });
 
+describe("the live feed and the browser's network", () => {
+  it("lets the socket go when the browser goes offline, and replays from the last seq once it is back", () => {
+    const net = new FakeNetwork();
+    const { feed, sockets, timers, seen } = harness(net);
+    feed.start();
+    sockets[0].onopen?.({});
+    sockets[0].send(recorded.slice(0, 12));
+    net.go(false);
+    expect(sockets[0].closed).toBe(true);
+    expect(seen.at(-1)).toBe("closed");
+    sockets[0].send(recorded.slice(12, 14)); // a late message on the socket let go: not applied
+    expect(feed.state.lastSeq).toBe(12);
+    expect(timers).toHaveLength(0); // no retries while offline
+    net.go(true);
+    expect(sockets).toHaveLength(2);
+    expect(sockets[1].url).toBe("ws://x/live?after=12");
+    sockets[1].onopen?.({});
+    sockets[1].send(recorded.slice(12));
+    expect(feed.state).toEqual(applyAll(emptyRun(), recorded));
+    expect(seen.at(-1)).toBe("open");
+  });
+
+  it("waits for the network when a socket drops while offline, and starts offline without one", () => {
+    const net = new FakeNetwork();
+    net.up = false;
+    const { feed, sockets, timers } = harness(net);
+    feed.start();
+    expect(sockets).toHaveLength(0);
+    net.go(true);
+    expect(sockets).toHaveLength(1);
+    net.up = false; // the socket drops before the browser's event
+    sockets[0].drop();
+    expect(timers).toHaveLength(0);
+    net.go(true);
+    expect(sockets).toHaveLength(2);
+    feed.stop();
+    expect(net.handlers).toBe(null);
+    net.go(true);
+    expect(sockets).toHaveLength(2);
+  });
+});
+
 describe("the step axis", () => {
   it("ticks whole steps only, however few the steps", () => {
     expect(stepTicks(1, 2, 10)).toEqual([1, 2]);
@@ -148,5 +209,12 @@ describe("the step axis", () => {
     expect(stepTicks(Number.NaN, 3, 10)).toEqual([]);
     expect(stepTicks(5, 1, 10)).toEqual([]);
     expect(stepTicks(1, 2, 0)).toEqual([2]); // room for one: still a tick
+  });
+});
+
+describe("settled", () => {
+  it("is a finished run or a stopped one (the service suspends its job), not a live one", () => {
+    expect(["Succeeded", "Failed", "Suspended"].map(settled)).toEqual([true, true, true]);
+    expect(["Pending", "Created", "Running", "Restarting", "", null, undefined].map(settled)).toEqual([false, false, false, false, false, false, false]);
   });
 });

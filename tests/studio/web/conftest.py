@@ -1,11 +1,14 @@
 """Fixtures of the browser tests: the real service (versitygw, SQLite/PostgreSQL) serving the
-built pages, and Debian's chromium driven headless by Selenium through chromium-driver.
+built pages, and Debian's chromium driven headless by Selenium through chromium-driver; for
+runs, the service against the local cluster's kwok nodes (kwok_namespace, kwok_studio).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from pathlib import Path
 
 import pytest
 from pages import ARTIFACTS
@@ -62,3 +65,38 @@ def page(browser, studio):
     browser.delete_all_cookies()
     browser.execute_script("window.localStorage.clear(); window.sessionStorage.clear();")
     return browser
+
+
+@pytest.fixture
+def kwok_namespace():
+    """A namespace of the test's own on the local cluster (its project there), whose pods land
+    on kwok nodes: no image is pulled, tests/support/logs.py gives them logs. Skipped without
+    the cluster. A module's `studio` fixture returning kwok_studio puts `page` there."""
+    from kubernetes import client, config
+
+    kubeconfig = os.environ.get("TROUPE_TEST_KUBECONFIG") or str(
+        Path.home() / ".cache/troupe/kubeconfig"
+    )
+    if not Path(kubeconfig).is_file():
+        pytest.skip(f"no local cluster: {kubeconfig} is missing (make cluster)")
+    core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
+    name = f"t-web-kwok-{uuid.uuid4().hex[:6]}"
+    core.create_namespace({"metadata": {"name": name, "labels": {"troupe.dev/test": "true"}}})
+    yield kubeconfig, core, name
+    core.delete_namespace(name, propagation_policy="Background")
+
+
+@pytest.fixture
+def kwok_studio(kwok_namespace, tmp_path):
+    """The service against the local cluster, in local mode (a module's `studio` returns it)."""
+    from support.operator import OperatorProcess
+    from support.studio import start_studio
+
+    kubeconfig, core, ns = kwok_namespace
+    operator = OperatorProcess(kubeconfig, tmp_path / "operator.log", "-n", ns)
+    operator.start()
+    svc = start_studio(kubeconfig, core, tmp_path)
+    svc.project = ns
+    yield svc
+    svc.stop()
+    operator.stop()

@@ -1,14 +1,11 @@
 """The run page's role graph in a real browser: a pytorch run's master and worker drawn as two
 boxes, each with its state, and the arrow the framework puts between them (workers wait for a
 Ready master) though the task states no dependency. Its pods run on the local cluster's kwok
-nodes, so no image is pulled; an operator watches this test's own namespace. Without the
-cluster it is skipped; the layout input is tested meanwhile in studio/web/tests/roles.test.ts."""
+nodes (conftest.py's kwok_studio), so no image is pulled; an operator watches this test's own
+namespace. Without the cluster it is skipped; the layout input is tested meanwhile in
+studio/web/tests/roles.test.ts."""
 
 from __future__ import annotations
-
-import os
-import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,35 +14,9 @@ from selenium.webdriver.common.by import By
 
 
 @pytest.fixture
-def namespace():
-    from kubernetes import client, config
-
-    kubeconfig = os.environ.get("TROUPE_TEST_KUBECONFIG") or str(
-        Path.home() / ".cache/troupe/kubeconfig"
-    )
-    if not Path(kubeconfig).is_file():
-        pytest.skip(f"no local cluster: {kubeconfig} is missing (make cluster)")
-    core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
-    name = f"t-web-roles-{uuid.uuid4().hex[:6]}"
-    core.create_namespace({"metadata": {"name": name, "labels": {"troupe.dev/test": "true"}}})
-    yield kubeconfig, core, name
-    core.delete_namespace(name, propagation_policy="Background")
-
-
-@pytest.fixture
-def studio(namespace, tmp_path):
-    """Overrides conftest's: the service against the local cluster, in local mode."""
-    from support.operator import OperatorProcess
-    from support.studio import start_studio
-
-    kubeconfig, core, ns = namespace
-    operator = OperatorProcess(kubeconfig, tmp_path / "operator.log", "-n", ns)
-    operator.start()
-    svc = start_studio(kubeconfig, core, tmp_path)
-    svc.project = ns
-    yield svc
-    svc.stop()
-    operator.stop()
+def studio(kwok_studio):
+    """Overrides conftest's: the service against the local cluster, its pods on kwok nodes."""
+    return kwok_studio
 
 
 def test_a_runs_roles_are_boxes_with_their_state_and_the_framework_dependency(page, studio):

@@ -50,6 +50,14 @@ export interface RunState {
 
 export const MAX_LOG_LINES = 20000;
 
+/** The phases in which nothing runs any more: finished, or stopped (the service's Stop
+ * suspends the job, so a stopped run is "Suspended"). A settled run may be run again. */
+export const SETTLED = ["Succeeded", "Failed", "Suspended"];
+
+export function settled(phase: string | null | undefined): boolean {
+  return !!phase && SETTLED.includes(phase);
+}
+
 export function emptyRun(): RunState {
   return { lastSeq: 0, phase: null, message: "", pods: {}, events: [], logs: {}, metrics: {} };
 }
@@ -136,9 +144,33 @@ export interface SocketLike {
 
 export type Connection = "connecting" | "open" | "closed";
 
+/** The browser's word on the network: whether it is up, and its `offline`/`online` events.
+ * A socket over a dropped network often reports nothing until TCP gives up (minutes), and
+ * stays open when the browser only goes offline, so the feed listens to the browser too. */
+export interface Network {
+  online(): boolean;
+  watch(onOffline: () => void, onOnline: () => void): () => void;
+}
+
+export const browserNetwork: Network = {
+  online: () => typeof navigator === "undefined" || navigator.onLine !== false,
+  watch(onOffline, onOnline) {
+    window.addEventListener("offline", onOffline);
+    window.addEventListener("online", onOnline);
+    return () => {
+      window.removeEventListener("offline", onOffline);
+      window.removeEventListener("online", onOnline);
+    };
+  },
+};
+
+const always: Network = { online: () => true, watch: () => () => {} };
+
 /**
  * Keeps a socket to the live route open: on a drop it reconnects after a growing delay with
- * `after` set to the last seq it applied, so replay resumes where the page left off.
+ * `after` set to the last seq it applied, so replay resumes where the page left off. When the
+ * browser goes offline it lets the socket go and waits for the network to come back, then
+ * reconnects at once (the same replay).
  */
 export class LiveFeed {
   state: RunState = emptyRun();
@@ -146,6 +178,7 @@ export class LiveFeed {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private attempts = 0;
   private stopped = false;
+  private unwatch: (() => void) | null = null;
 
   constructor(
     private url: (after: number) => string,
@@ -153,21 +186,56 @@ export class LiveFeed {
     private onChange: (s: RunState, c: Connection) => void,
     private delay: (attempt: number) => number = (n) => Math.min(500 * 2 ** n, 10000),
     private schedule: (f: () => void, ms: number) => ReturnType<typeof setTimeout> = setTimeout,
+    private network: Network = always,
   ) {}
 
   start(): void {
     this.stopped = false;
-    this.connect();
+    this.unwatch = this.network.watch(
+      () => this.offline(),
+      () => this.online(),
+    );
+    if (this.network.online()) this.connect();
+    else this.onChange(this.state, "closed");
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.unwatch?.();
+    this.unwatch = null;
+    this.cancelTimer();
     this.socket?.close();
     this.socket = null;
   }
 
+  private cancelTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** The network went: the socket is let go now (its close may never come) and no retry is
+   * scheduled until it is back. */
+  private offline(): void {
+    if (this.stopped) return;
+    this.cancelTimer();
+    const ws = this.socket;
+    this.socket = null;
+    if (ws) {
+      ws.onmessage = ws.onclose = ws.onerror = ws.onopen = null;
+      ws.close();
+    }
+    this.onChange(this.state, "closed");
+  }
+
+  private online(): void {
+    if (this.stopped || this.socket) return;
+    this.cancelTimer();
+    this.attempts = 0;
+    this.connect();
+  }
+
   private connect(): void {
+    this.timer = null;
     this.onChange(this.state, "connecting");
     const ws = this.open(this.url(this.state.lastSeq));
     this.socket = ws;
@@ -193,7 +261,7 @@ export class LiveFeed {
       if (this.socket !== ws) return;
       this.socket = null;
       this.onChange(this.state, "closed");
-      if (this.stopped) return;
+      if (this.stopped || !this.network.online()) return; // offline: online() reconnects
       this.timer = this.schedule(() => this.connect(), this.delay(this.attempts++));
     };
   }

@@ -4,17 +4,16 @@
 // TrainingJob is gone, from the stored history.
 
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, data } from "../../api/client";
 import { urls } from "../../api/contract";
 import { bytes } from "../../components/format";
 import { Empty, Failure, Loading } from "../../components/States";
+import { settled } from "../../lib/live";
 import { LogViewer } from "./LogViewer";
 import { MetricChart } from "./MetricChart";
 import { RoleGraph } from "./RoleGraph";
 import { useLive } from "./useLive";
-
-const DONE = ["Succeeded", "Failed", "Stopped"];
 
 export function RunPage() {
   const { project = "", run = "" } = useParams();
@@ -22,9 +21,15 @@ export function RunPage() {
   const { state, connection } = useLive(project, run);
   const info = useQuery({ queryKey: [project, "runs", run], queryFn: () => data(api.GET("/api/v1/projects/{project}/runs/{run}", { params: { path } })), refetchInterval: 5000 });
   const phase = state.phase ?? info.data?.phase ?? null;
-  const done = !!phase && DONE.includes(phase);
+  const done = settled(phase);
   const results = useQuery({ queryKey: [project, "runs", run, "results", done], queryFn: () => data(api.GET("/api/v1/projects/{project}/runs/{run}/results", { params: { path } })) });
   const stop = useMutation({ mutationFn: () => data(api.POST("/api/v1/projects/{project}/runs/{run}/stop", { params: { path } })) });
+  const navigate = useNavigate();
+  // restart: a new run of the same task (a run itself is never started twice)
+  const again = useMutation({
+    mutationFn: (task: string) => data(api.POST("/api/v1/projects/{project}/tasks/{task}/runs", { params: { path: { project, task } } })),
+    onSuccess: (next) => navigate(`/p/${project}/runs/${next.name}`),
+  });
 
   if (info.isPending) return <Loading what={`run ${run}`} />;
   if (info.error) return <Failure error={info.error} what={`run ${run}`} />;
@@ -43,7 +48,9 @@ export function RunPage() {
       {state.message && <p>{state.message}</p>}
       <p className="actions">
         {!done && <button type="button" onClick={() => stop.mutate()} disabled={stop.isPending}>Stop</button>}
+        {done && r.task && <button type="button" onClick={() => again.mutate(r.task!)} disabled={again.isPending}>Run again</button>}
         {stop.error && <Failure error={stop.error} what="stopping" />}
+        {again.error && <Failure error={again.error} what="a new run" />}
       </p>
       <div className="split">
         <div>
