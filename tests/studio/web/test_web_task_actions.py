@@ -91,7 +91,7 @@ def test_clone_run_stop_run_again_and_delete_a_task(page, studio, kwok_namespace
     page.execute_script("window.confirm = () => true;")
     button(page, "Delete").click()
     alert = wait(page, "the refusal", lambda: page.find_elements(By.CSS_SELECTOR, "[role=alert]"))
-    assert second in alert[0].text
+    assert "Could not delete it (409)" in alert[0].text and second in alert[0].text
     screenshot(page, "task-delete-refused")
     assert api.get("/tasks/orig-copy").status_code == 200
     assert api.post(f"/runs/{second}/stop").status_code == 200

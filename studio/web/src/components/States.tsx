@@ -14,12 +14,13 @@ export function Empty({ children }: { children: React.ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-export function Failure({ error, what }: { error: unknown; what: string }) {
+// `what` names what could not be loaded; `action`, when given, what could not be done instead.
+export function Failure({ error, what, action }: { error: unknown; what?: string; action?: string }) {
   const status = error instanceof ApiError ? ` (${error.status})` : "";
   const message = error instanceof Error ? error.message : String(error);
   return (
     <div className="error-box" role="alert">
-      Could not load {what}
+      Could not {action ?? `load ${what}`}
       {status}: {message}
     </div>
   );

@@ -64,7 +64,7 @@ export function ArtifactPage({ kind }: { kind: Kind }) {
           <p className="actions">
             <button type="button" className="danger" onClick={() => window.confirm(`Delete ${a.name} and all its versions?`) && remove.mutate()}>Delete {kind.slice(0, -1)}</button>
           </p>
-          {remove.error && <Failure error={remove.error} what="the deletion" />}
+          {remove.error && <Failure error={remove.error} action="delete it" />}
           <UploadForm kind={kind} project={project} fixedName={a.name} />
         </div>
         {v && (

@@ -10,8 +10,7 @@ import type { Kind } from "../../api/contract";
 import { Field } from "../../components/Field";
 import { Failure } from "../../components/States";
 import { ApiError } from "../../lib/errors";
-
-const SETTLED = ["Succeeded", "Failed", "Stopped"];
+import { settled as isSettled } from "../../lib/live";
 
 export function Validation({ kind, project, name, version }: { kind: Kind; project: string; name: string; version: number }) {
   if (kind === "models") return <ModelValidation project={project} name={name} version={version} />;
@@ -66,9 +65,9 @@ function AlgorithmValidation({ project, name, version }: { project: string; name
     queryKey: [project, "runs", started],
     enabled: !!started,
     queryFn: () => data(api.GET("/api/v1/projects/{project}/runs/{run}", { params: { path: { project, run: started! } } })),
-    refetchInterval: (q) => (q.state.data && SETTLED.includes(q.state.data.phase) ? false : 2000),
+    refetchInterval: (q) => (isSettled(q.state.data?.phase) ? false : 2000),
   });
-  const settled = !!run.data && SETTLED.includes(run.data.phase);
+  const settled = isSettled(run.data?.phase);
   const last = useQuery({
     queryKey: [project, "algorithms", name, version, "validation", settled],
     queryFn: async () => {

@@ -40,7 +40,7 @@ export function TaskPage() {
         <button type="button" className="danger" onClick={() => window.confirm(`Delete task ${task}?`) && remove.mutate()}>Delete</button>
       </p>
       {start.error && <Failure error={start.error} what="a new run" />}
-      {remove.error && <Failure error={remove.error} what="the deletion" />}
+      {remove.error && <Failure error={remove.error} action="delete it" />}
       {check.error && <Failure error={check.error} what="the check" />}
       {check.data && (check.data.ok ? <p role="status">The API server accepts the next run's TrainingJob (dry-run).</p> : (
         <ul className="error-box" role="alert">{Object.entries(issuesByField(check.data.issues)).map(([k, m]) => <li key={k}><code>{k}</code>: {m}</li>)}</ul>
