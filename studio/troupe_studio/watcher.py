@@ -236,34 +236,42 @@ class Watcher:
             self.follower_runs[(ns, pod)] = run_id
             t.start()
 
-    def _last_stamp(self, run_id: int, pod: str) -> str:
+    def _log_cursor(self, run_id: int, pod: str) -> run_state.LogCursor:
+        """Where the stored log of `pod` ends: its newest stamp and how many lines carry it."""
+        cursor = run_state.LogCursor()
         with self.sessions() as s:
-            data = s.scalar(
+            newest_first = s.scalars(
                 select(RunEntry.data)
                 .where(RunEntry.run_id == run_id, RunEntry.type == "log", RunEntry.pod == pod)
                 .order_by(RunEntry.seq.desc())
-                .limit(1)
+                .execution_options(yield_per=200)
             )
-        return (data or {}).get("ts", "")
+            for data in newest_first:
+                stamp = (data or {}).get("ts", "")
+                if not stamp:
+                    continue
+                if cursor.last and stamp != cursor.last:
+                    break
+                cursor.last, cursor.same = stamp, cursor.same + 1
+        return cursor
 
     def _follow_pod(self, ns: str, pod: str, container: str, run_id: int) -> None:
-        """Follow one pod's log until it ends for good; reconnects resume after the last line
+        """Follow one pod's log until it ends for good; reconnects resume after the lines
         stored (by the kubelet's timestamps), so a cut stream neither loses nor repeats."""
-        last = self._last_stamp(run_id, pod)
+        cursor = self._log_cursor(run_id, pod)
         while not self.stopping.is_set():
             since = None
-            if last:
-                age = (_now() - _parse_time(last[:26] + "Z")).total_seconds()
+            if cursor.last:
+                age = (_now() - _parse_time(cursor.last[:26] + "Z")).total_seconds()
                 since = max(1, math.ceil(age) + 2)
+            cursor.resume()
             try:
                 for batch in kube.follow_log(self.api, ns, pod, container, since):
                     items = []
                     for raw in batch:
                         stamp, text = run_state.split_timestamp(raw)
-                        if stamp and last and stamp <= last:
-                            continue
-                        last = stamp or last
-                        items += self._line_entries(pod, stamp, text)
+                        if cursor.take(stamp):
+                            items += self._line_entries(pod, stamp, text)
                     self.history.record(run_id, items)
             except kube.Refused as exc:
                 if exc.status == 404:

@@ -7,6 +7,7 @@ the changes, so a relisted object never records the same thing twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from troupe.api.errors import UnknownFramework
@@ -126,3 +127,36 @@ def line_metric(text: str) -> Metric | None:
         return parse_line(text)
     except MetricLineError:
         return None
+
+
+@dataclass
+class LogCursor:
+    """Where a pod's stored log ends: its newest stamp and how many stored lines carry it.
+
+    A runtime stamps a burst of lines with one time, and a resumed stream (`sinceSeconds`
+    is whole seconds) starts early: skipping by stamp alone would drop the new lines that
+    share the last stamp, and skipping nothing would store the old ones twice. So a resumed
+    stream skips what is older, then exactly `same` lines at `last`, then nothing more."""
+
+    last: str = ""
+    same: int = 0
+    _skip: int | None = field(default=None, repr=False)  # lines at `last` yet to skip
+
+    def resume(self) -> None:
+        """A new stream starts: it may resend what is stored."""
+        self._skip = self.same if self.last else None
+
+    def take(self, stamp: str) -> bool:
+        """Whether the line stamped `stamp` is new (and, if so, count it as stored)."""
+        if self._skip is not None:
+            if stamp and stamp < self.last:
+                return False
+            if stamp == self.last and self._skip > 0:
+                self._skip -= 1
+                return False
+            self._skip = None
+        if stamp and stamp == self.last:
+            self.same += 1
+        elif stamp > self.last:
+            self.last, self.same = stamp, 1
+        return True

@@ -6,6 +6,7 @@ import pytest
 
 from troupe_studio.domain.render import RunArtifacts, Task, render_job, with_pod_spec
 from troupe_studio.domain.run_state import (
+    LogCursor,
     event_entry,
     job_phase,
     job_summary,
@@ -168,3 +169,35 @@ def test_a_framework_not_installed_keeps_the_stated_dependencies():
     }
     deps = [r["dependsOn"] for r in run_roles(spec, [])]
     assert deps == [[], [{"role": "a", "condition": "Ready"}]]
+
+
+A, B, C = (f"2026-12-04T10:00:0{i}.000000000Z" for i in (1, 2, 3))
+
+
+def _taken(cursor: LogCursor, stamps: list[str]) -> list[int]:
+    return [i for i, stamp in enumerate(stamps) if cursor.take(stamp)]
+
+
+def test_a_stream_keeps_every_line_even_those_sharing_a_stamp():
+    assert _taken(LogCursor(), [A, A, B, B, B, C]) == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_resumed_stream_skips_what_is_stored_line_for_line():
+    cursor = LogCursor()
+    _taken(cursor, [A, B, B])  # stored: A, then two lines at B
+    cursor.resume()
+    # the API resends from a second early: A, both B lines, then a third B line and C are new
+    assert _taken(cursor, [A, B, B, B, C]) == [3, 4]
+    assert (cursor.last, cursor.same) == (C, 1)
+
+
+def test_a_cursor_from_the_database_resumes_the_same_way():
+    cursor = LogCursor(B, 2)
+    cursor.resume()
+    assert _taken(cursor, [A, B, B, B, "", C]) == [3, 4, 5]
+
+
+def test_after_the_first_new_line_nothing_is_skipped():
+    cursor = LogCursor(B, 1)
+    cursor.resume()
+    assert _taken(cursor, [C, A, B]) == [0, 1, 2]
