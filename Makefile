@@ -81,7 +81,7 @@ test-contract: venv ## framework env contracts with the real libraries (root: ne
 
 test: lint venv web cluster images ## everything CI runs: lint, the pages' unit tests, unit and integration tests
 	cd $(WEB) && npm test
-	TROUPE_EXAMPLES=$(CI_EXAMPLES) $(VENV)/bin/pytest tests -q $(PYTEST_ARGS)
+	TROUPE_EXAMPLES=$(CI_EXAMPLES) $(VENV)/bin/pytest tests -q --durations=40 $(PYTEST_ARGS)
 
 crds: venv ## regenerate crds/ and the chart's copy from the spec models
 	bash hack/sync-chart-crds.sh
