@@ -111,7 +111,7 @@ def read_object(
 
     digest, done, etag, size = hashlib.sha256(), 0, None, None
     for attempt in range(RESUMES + 1):
-        response = None
+        response, before = None, done
         try:
             headers = {"If-Match": etag} if etag else None
             response = s3.get_object(bucket, key, offset=done, request_headers=headers)
@@ -128,7 +128,9 @@ def read_object(
         except S3Error:
             raise
         except (HTTPError, OSError, StoreError):
-            if attempt == RESUMES:
+            # the client already retried the request: resume only a transfer that moved, so
+            # an unreachable store fails in seconds, not after RESUMES rounds of its retries
+            if attempt == RESUMES or done == before:
                 raise
             sleep(min(8.0, 0.5 * 2**attempt))
         finally:
