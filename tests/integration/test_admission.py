@@ -118,8 +118,8 @@ def webhook(kubeconfig, crd_installed, core, tmp_path_factory):
         )
         yield namespace
     finally:
-        proc.stop()
-        core.delete_namespace(namespace)
+        # the configuration goes before its server: the API server must never call a webhook
+        # that is gone (other tests create jobs meanwhile, and a failing webhook refuses them)
         subprocess.run(
             [
                 "kubectl",
@@ -129,9 +129,12 @@ def webhook(kubeconfig, crd_installed, core, tmp_path_factory):
                 "validatingwebhookconfiguration",
                 WEBHOOK_CONFIG,
                 "--ignore-not-found",
+                "--wait",
             ],
             capture_output=True,
         )
+        proc.stop()
+        core.delete_namespace(namespace)
 
 
 def _rejection(kubeconfig: str, namespace: str, manifest: dict) -> str | None:

@@ -143,6 +143,8 @@ def test_pods_of_a_removed_node_are_collected(kubeconfig, core, namespace):
                 "annotations": {"kwok.x-k8s.io/node": "fake"},
                 "labels": {"type": "kwok"},
             },
+            # no other test's pod may be scheduled here: this node is about to go
+            "spec": {"taints": [{"key": "troupe-test", "effect": "NoSchedule"}]},
             "status": {
                 "allocatable": {"cpu": "4", "memory": "8Gi", "pods": "10"},
                 "capacity": {"cpu": "4", "memory": "8Gi", "pods": "10"},
@@ -151,6 +153,7 @@ def test_pods_of_a_removed_node_are_collected(kubeconfig, core, namespace):
     )
     pod = _pod("stranded")
     pod["spec"]["nodeName"] = node
+    pod["spec"]["tolerations"] = [{"key": "troupe-test", "operator": "Exists"}]
     core.create_namespaced_pod(namespace, pod)
     wait_for(
         lambda: core.read_namespaced_pod("stranded", namespace).status.phase == "Running",
