@@ -79,9 +79,9 @@ test-contract: venv ## framework env contracts with the real libraries (root: ne
 	bash hack/contract-deps.sh
 	$(VENV)/bin/pytest tests/contract -q $(PYTEST_ARGS)
 
-test: lint venv web cluster ## everything CI runs: lint, the pages' unit tests, unit and integration tests
+test: lint venv web cluster images ## everything CI runs: lint, the pages' unit tests, unit and integration tests
 	cd $(WEB) && npm test
-	VENV=$(VENV) IMAGES="$(IMAGES)" TROUPE_EXAMPLES=$(CI_EXAMPLES) bash hack/test.sh $(PYTEST_ARGS)
+	VENV=$(VENV) TROUPE_EXAMPLES=$(CI_EXAMPLES) bash hack/test.sh $(PYTEST_ARGS)
 
 crds: venv ## regenerate crds/ and the chart's copy from the spec models
 	bash hack/sync-chart-crds.sh

@@ -257,15 +257,15 @@ class Watcher:
 
     def _follow_pod(self, ns: str, pod: str, container: str, run_id: int) -> None:
         """Follow one pod's log until it ends for good; reconnects resume after the lines
-        stored (by the kubelet's timestamps), so a cut stream neither loses nor repeats."""
-        cursor = self._log_cursor(run_id, pod)
+        stored (by the kubelet's timestamps), so a cut stream neither loses nor repeats. The
+        stored lines are the truth: a batch that failed to be stored is read again."""
         while not self.stopping.is_set():
-            since = None
-            if cursor.last:
-                age = (_now() - _parse_time(cursor.last[:26] + "Z")).total_seconds()
-                since = max(1, math.ceil(age) + 2)
-            cursor.resume()
             try:
+                cursor, since = self._log_cursor(run_id, pod), None
+                if cursor.last:
+                    age = (_now() - _parse_time(cursor.last[:26] + "Z")).total_seconds()
+                    since = max(1, math.ceil(age) + 2)
+                cursor.resume()
                 for batch in kube.follow_log(self.api, ns, pod, container, since):
                     items = []
                     for raw in batch:

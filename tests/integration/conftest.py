@@ -14,7 +14,7 @@ from kubernetes import client, config
 
 from support.cluster import REPO, ensure_cluster
 from support.jobs import Jobs
-from support.operator import OperatorProcess, kubectl
+from support.operator import OperatorProcess, install_crds
 from support.waiting import wait_for
 
 
@@ -56,15 +56,8 @@ def namespace(core) -> str:
 
 @pytest.fixture(scope="session")
 def crd_installed(kubeconfig) -> None:
-    """The CRD as users install it: kubectl apply of the generated YAML."""
-    kubectl(kubeconfig, "apply", "-f", str(REPO / "crds"))
-    kubectl(
-        kubeconfig,
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        "crd/trainingjobs.troupe.dev",
-    )
+    """The CRDs as users install them: kubectl apply of the generated YAML."""
+    install_crds(kubeconfig)
 
 
 @pytest.fixture(scope="session")

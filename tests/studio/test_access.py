@@ -28,7 +28,7 @@ from websockets.sync.client import connect
 
 from support.cluster import REPO, binaries_dir, ensure_cluster
 from support.jobs import job_manifest
-from support.operator import kubectl
+from support.operator import install_crds, kubectl
 from troupe_studio.access import Access
 from troupe_studio.app import create_app
 from troupe_studio.client import Studio, StudioError
@@ -46,8 +46,7 @@ def kubeconfig() -> str:
 
 @pytest.fixture(scope="module")
 def admin(kubeconfig) -> client.ApiClient:
-    kubectl(kubeconfig, "apply", "-f", str(REPO / "crds"))
-    kubectl(kubeconfig, "wait", "--for=condition=Established", "crd/trainingjobs.troupe.dev")
+    install_crds(kubeconfig)
     return config.new_client_from_config(config_file=kubeconfig)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -26,6 +27,21 @@ def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> str:
     return out.stdout
 
 
+@functools.cache
+def install_crds(kubeconfig: str) -> None:
+    """Troupe's CRDs as users install them (kubectl apply of crds/), Established: whichever
+    test comes first in a process, on a fresh cluster too. Once per process and kubeconfig."""
+    kubectl(kubeconfig, "apply", "-f", str(REPO / "crds"))
+    kubectl(
+        kubeconfig,
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/trainingjobs.troupe.dev",
+        "crd/trainingqueues.troupe.dev",
+    )
+
+
 class OperatorProcess:
     """`python -m troupe` against the test cluster, restartable (and killable) by tests."""
 
@@ -36,6 +52,7 @@ class OperatorProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
+        install_crds(self.kubeconfig)  # an operator without its CRDs watches nothing
         env = dict(os.environ, KUBECONFIG=self.kubeconfig, TROUPE_RESYNC_SECONDS="2")
         env.setdefault("TROUPE_ARTIFACTS_IMAGE", ARTIFACTS_IMAGE)  # hack/images: operator
         env.setdefault("TROUPE_ARTIFACTS_ENDPOINT", "http://127.0.0.1:7070")  # hack/store.sh
