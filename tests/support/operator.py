@@ -29,8 +29,9 @@ def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> str:
 
 @functools.cache
 def install_crds(kubeconfig: str) -> None:
-    """Troupe's CRDs as users install them (kubectl apply of crds/), Established: whichever
-    test comes first in a process, on a fresh cluster too. Once per process and kubeconfig."""
+    """Troupe's CRDs as users install them (kubectl apply of crds/), Established, by an admin
+    kubeconfig: for whichever test comes first in a process, on a new cluster too (a fixture
+    that starts an operator calls it first). Once per process and kubeconfig."""
     kubectl(kubeconfig, "apply", "-f", str(REPO / "crds"))
     kubectl(
         kubeconfig,
@@ -52,7 +53,6 @@ class OperatorProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        install_crds(self.kubeconfig)  # an operator without its CRDs watches nothing
         env = dict(os.environ, KUBECONFIG=self.kubeconfig, TROUPE_RESYNC_SECONDS="2")
         env.setdefault("TROUPE_ARTIFACTS_IMAGE", ARTIFACTS_IMAGE)  # hack/images: operator
         env.setdefault("TROUPE_ARTIFACTS_ENDPOINT", "http://127.0.0.1:7070")  # hack/store.sh

@@ -79,6 +79,9 @@ def kwok_namespace():
     )
     if not Path(kubeconfig).is_file():
         pytest.skip(f"no local cluster: {kubeconfig} is missing (make cluster)")
+    from support.operator import install_crds
+
+    install_crds(kubeconfig)  # its runs are TrainingJobs, whatever test ran before
     core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
     name = f"t-web-kwok-{uuid.uuid4().hex[:6]}"
     core.create_namespace({"metadata": {"name": name, "labels": {"troupe.dev/test": "true"}}})

@@ -38,7 +38,7 @@ def studio(tmp_path):
     """Overrides conftest's: the service of test_real_studio.py, on the real node."""
     from kubernetes import client, config
 
-    from support.operator import OperatorProcess
+    from support.operator import OperatorProcess, install_crds
     from support.realnode import SELECTOR, TOLERATION, require
     from support.studio import start_studio
 
@@ -49,6 +49,7 @@ def studio(tmp_path):
         pytest.skip(f"no local cluster: {kubeconfig} is missing (make cluster)")
     core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
     require(core, (BASE, OPERATOR))
+    install_crds(kubeconfig)
     operator = OperatorProcess(kubeconfig, tmp_path / "operator.log", "-n", PROJECT)
     operator.start()
     svc = start_studio(
