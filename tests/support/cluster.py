@@ -10,6 +10,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -25,6 +27,17 @@ def ensure_cluster() -> str:
         text=True,
     )
     return out.stdout.strip().splitlines()[-1]
+
+
+def running_cluster() -> str:
+    """The kubeconfig of a cluster that is already up (TROUPE_TEST_KUBECONFIG, else the local
+    one's); the test is skipped without one. For tests that never start a cluster themselves."""
+    kubeconfig = os.environ.get("TROUPE_TEST_KUBECONFIG") or str(
+        Path.home() / ".cache/troupe/kubeconfig"
+    )
+    if not Path(kubeconfig).is_file():
+        pytest.skip(f"no local cluster: {kubeconfig} is missing (make cluster)")
+    return kubeconfig
 
 
 def binaries_dir() -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 from pages import ARTIFACTS
@@ -74,13 +73,10 @@ def kwok_namespace():
     the cluster. A module's `studio` fixture returning kwok_studio puts `page` there."""
     from kubernetes import client, config
 
-    kubeconfig = os.environ.get("TROUPE_TEST_KUBECONFIG") or str(
-        Path.home() / ".cache/troupe/kubeconfig"
-    )
-    if not Path(kubeconfig).is_file():
-        pytest.skip(f"no local cluster: {kubeconfig} is missing (make cluster)")
+    from support.cluster import running_cluster
     from support.operator import install_crds
 
+    kubeconfig = running_cluster()
     install_crds(kubeconfig)  # its runs are TrainingJobs, whatever test ran before
     core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
     name = f"t-web-kwok-{uuid.uuid4().hex[:6]}"

@@ -8,9 +8,7 @@ meanwhile on message sequences (studio/web/tests/live.test.ts)."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -38,15 +36,12 @@ def studio(tmp_path):
     """Overrides conftest's: the service of test_real_studio.py, on the real node."""
     from kubernetes import client, config
 
+    from support.cluster import running_cluster
     from support.operator import OperatorProcess, install_crds
     from support.realnode import SELECTOR, TOLERATION, require
     from support.studio import start_studio
 
-    kubeconfig = os.environ.get("TROUPE_TEST_KUBECONFIG") or str(
-        Path.home() / ".cache/troupe/kubeconfig"
-    )
-    if not Path(kubeconfig).is_file():
-        pytest.skip(f"no local cluster: {kubeconfig} is missing (make cluster)")
+    kubeconfig = running_cluster()
     core = client.CoreV1Api(config.new_client_from_config(config_file=kubeconfig))
     require(core, (BASE, OPERATOR))
     install_crds(kubeconfig)

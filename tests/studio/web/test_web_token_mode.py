@@ -8,10 +8,8 @@ the API server does not accept is said to be refused. Without the cluster it is 
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 import pytest
@@ -37,11 +35,9 @@ MEMBER = [
 def cluster():
     from kubernetes import client, config
 
-    kubeconfig = os.environ.get("TROUPE_TEST_KUBECONFIG") or str(
-        Path.home() / ".cache/troupe/kubeconfig"
-    )
-    if not Path(kubeconfig).is_file():
-        pytest.skip(f"no local cluster: {kubeconfig} is missing (make cluster)")
+    from support.cluster import running_cluster
+
+    kubeconfig = running_cluster()
     api = config.new_client_from_config(config_file=kubeconfig)
     return kubeconfig, client.CoreV1Api(api), client.RbacAuthorizationV1Api(api)
 
